@@ -1,0 +1,203 @@
+"""Settings: defaults < `aemo_wh.toml` < environment (`AEMO_WH_*`, optionally from `.env`).
+
+Every setting lives in one section dataclass below. A TOML key `[email] smtp_host = ...`
+is overridden by the environment variable `AEMO_WH_EMAIL_SMTP_HOST`. Secrets (the SMTP
+password) come only from the environment or `.env`, never from the TOML file, and are
+never logged. Paths are relative to the project root unless absolute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aemo_wh.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NEMWEB_URL = "https://nemweb.com.au"
+REGISTRATION_LIST_URL = (
+    "https://www.aemo.com.au/-/media/files/electricity/nem/participant_information/"
+    "nem-registration-and-exemption-list.xlsx"
+)
+SECRET_FIELDS = {("email", "smtp_password"), ("dashboard", "basic_auth_password")}
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    warehouse: Path = Path("warehouse")
+    logs: Path = Path("logs")
+    overrides: Path = Path("duid_overrides.csv")  # user corrections to the DUID registry
+
+
+@dataclass(frozen=True)
+class NemwebSettings:
+    base_url: str = NEMWEB_URL  # or a local folder laid out like NEMWeb
+    timeout_s: float = 30.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    max_download_mb: float = 2000.0
+    user_agent: str = "aemo-wh/0.1 (NEM Analysis; +https://github.com/)"
+    max_files_per_run: int = 0  # 0 = no cap
+    registration_list_url: str = REGISTRATION_LIST_URL
+
+
+@dataclass(frozen=True)
+class WarehouseSettings:
+    grace_hours: float = 1.0  # superseded parquet is deleted only after this
+    retention_days: dict[str, int] = field(default_factory=dict)  # per table; absent = keep all
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    address: str = "127.0.0.1"
+    port: int = 5010
+    refresh_s: int = 30
+    basic_auth_user: str = ""
+    basic_auth_password: str = ""  # env only
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    smtp_host: str = ""
+    smtp_port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    smtp_username: str = ""
+    smtp_password: str = ""  # env / .env only
+    sender: str = ""
+    recipients: list[str] = field(default_factory=list)
+    timeout_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    unknown_duid_cooldown_days: float = 7.0
+    price_high: list[float] = field(default_factory=lambda: [1000.0, 10000.0])
+    price_low: list[float] = field(default_factory=lambda: [-100.0])
+    freshness_minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    send_time: str = "07:00"  # NEM time
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = PROJECT_ROOT
+    paths: PathSettings = field(default_factory=PathSettings)
+    nemweb: NemwebSettings = field(default_factory=NemwebSettings)
+    warehouse: WarehouseSettings = field(default_factory=WarehouseSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+
+    def path(self, p: Path | str) -> Path:
+        """Resolve a configured path against the project root."""
+        p = Path(p)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.path(self.paths.warehouse)
+
+    @property
+    def log_file(self) -> Path:
+        return self.path(self.paths.logs) / "aemo_wh.log"
+
+    def with_overrides(self, **sections: dict[str, Any]) -> Settings:
+        """A copy with some section fields replaced, e.g. with_overrides(nemweb={"base_url": u})."""
+        changes: dict[str, Any] = {}
+        for name, values in sections.items():
+            changes[name] = dataclasses.replace(getattr(self, name), **values)
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(value: str, typ: Any, where: str) -> Any:
+    """Turn an environment string into the field's type."""
+    origin = typing.get_origin(typ)
+    try:
+        if typ is bool:
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        if typ is int:
+            return int(value)
+        if typ is float:
+            return float(value)
+        if typ is Path:
+            return Path(value)
+        if origin is list:
+            (inner,) = typing.get_args(typ)
+            return [_coerce(v.strip(), inner, where) for v in value.split(",") if v.strip()]
+        if origin is dict:
+            out = {}
+            for part in value.split(","):
+                if part.strip():
+                    k, _, v = part.partition("=")
+                    out[k.strip()] = int(v)
+            return out
+    except ValueError as exc:
+        raise ConfigError(f"{where}: cannot read {value!r} as {typ}", hint=str(exc)) from exc
+    return value
+
+
+def _section_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Load settings from defaults, the TOML file, `.env` and the environment."""
+    root = Path(os.environ.get("AEMO_WH_ROOT", PROJECT_ROOT))
+    env = dict(os.environ if env is None else env)
+    dotenv = root / ".env"
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        for k, v in dotenv_values(dotenv).items():
+            if v is not None:
+                env.setdefault(k, v)
+    if config_file is None:
+        config_file = Path(env.get("AEMO_WH_CONFIG", root / "aemo_wh.toml"))
+    data: dict[str, Any] = {}
+    if config_file.is_file():
+        with config_file.open("rb") as fh:
+            data = tomllib.load(fh)
+    top = _section_types(Settings)
+    sections: dict[str, Any] = {}
+    for name, typ in top.items():
+        if name == "root":
+            continue
+        given = data.pop(name, {}) or {}
+        fields = _section_types(typ)
+        for key in given:
+            if key not in fields:
+                close = difflib.get_close_matches(key, fields, n=1)
+                hint = f"Did you mean '{close[0]}'?" if close else f"Known keys: {', '.join(fields)}"
+                raise ConfigError(f"{config_file}: unknown setting [{name}] {key}", hint=hint)
+            if (name, key) in SECRET_FIELDS:
+                env_name = f"AEMO_WH_{name.upper()}_{key.upper()}"
+                raise ConfigError(
+                    f"{config_file}: [{name}] {key} is a secret and may not be in a file",
+                    hint=f"Set {env_name} in the environment or in .env instead.",
+                )
+        values = dict(given)
+        for key, ftyp in fields.items():
+            env_name = f"AEMO_WH_{name.upper()}_{key.upper()}"
+            if env_name in env:
+                values[key] = _coerce(env[env_name], ftyp, env_name)
+        for key, ftyp in fields.items():
+            if key in values and ftyp is Path and not isinstance(values[key], Path):
+                values[key] = Path(values[key])
+        try:
+            sections[name] = typ(**values)
+        except TypeError as exc:
+            raise ConfigError(f"{config_file}: bad section [{name}]", hint=str(exc)) from exc
+    if data:
+        unknown = ", ".join(sorted(data))
+        raise ConfigError(f"{config_file}: unknown section(s) {unknown}", hint=f"Known: {', '.join(top)}")
+    return Settings(root=root, **sections)
