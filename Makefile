@@ -1,6 +1,6 @@
 # NEM Analysis (aemo-wh). `make demo` and `make test` do all the set-up on a fresh machine.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 PORT ?= 5010
 DAYS ?= 14
@@ -9,7 +9,7 @@ DAYS ?= 14
 
 # Install uv (via pip) when missing, then the locked environment.
 setup:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen
 
 # Headless Chromium for the browser tests: Debian's package (Playwright's download does not work offline).
