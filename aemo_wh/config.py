@@ -71,7 +71,11 @@ class EmailSettings:
     smtp_password: str = ""  # env / .env only
     sender: str = ""
     recipients: list[str] = field(default_factory=list)
-    timeout_s: float = 20.0
+    timeout_s: float = 10.0  # short: email never holds up an ingest
+    ca_file: str = ""  # extra CA bundle (PEM) for a relay with a private certificate
+    retry_base_s: float = 60.0  # outbox backoff: base * 2**(attempts-1), capped below
+    retry_max_s: float = 3600.0
+    outbox_expire_days: float = 7.0  # undelivered after this -> moved to outbox/failed/
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ class AlertSettings:
     unknown_duid_cooldown_days: float = 7.0
     price_high: list[float] = field(default_factory=lambda: [1000.0, 10000.0])
     price_low: list[float] = field(default_factory=lambda: [-100.0])
+    # per-region replacements of price_high / price_low (TOML: price_high_by_region = {SA1 = [300.0]})
+    price_high_by_region: dict[str, list[float]] = field(default_factory=dict)
+    price_low_by_region: dict[str, list[float]] = field(default_factory=dict)
+    price_lookback_minutes: float = 120.0  # older crossings (backfill, first run) are not emailed
     freshness_minutes: float = 30.0
 
 
