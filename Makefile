@@ -5,7 +5,7 @@ RUN := $(UV) run --frozen
 PORT ?= 5010
 DAYS ?= 14
 
-.PHONY: setup browser demo test test-fast ingest compact status sql dashboard serve run lint fix bench clean-demo
+.PHONY: setup browser demo test test-fast ingest compact status sql dashboard serve run lint fix bench clean-demo deploy-files
 
 # Install uv (via pip) when missing, then the locked environment.
 setup:
@@ -46,6 +46,10 @@ serve: setup
 
 run: setup
 	$(RUN) aemo-wh run
+
+# Fill deploy/*.in (cron, systemd, launchd) with this install's location -> deploy/rendered/.
+deploy-files:
+	python3 deploy/render.py
 
 lint: setup
 	$(RUN) ruff check .
