@@ -1,0 +1,479 @@
+"""The AEMO MMS "C/I/D" CSV reader: zip, zip-of-zips, `.ZIP`, CSV (CRLF or LF).
+
+A file is a `C` header row, then tables (an `I` row naming report, sub-type, version and the
+columns, followed by its `D` rows), then an optional `C,"END OF REPORT",N` footer where N counts
+every line of the file. See ../shared/docs/nemweb_format.md.
+
+How it parses (measured fastest in ../shared/docs/duckdb_warehouse.md §2.3, "hybrid"): the bytes
+are split at the `I`/`C` rows with a C-speed regex (no per-line Python), each table block is
+checked to hold only `D` rows of its own key (a byte count, also C speed), and pyarrow.csv parses
+the block with the I-row column names. A D row whose width differs from its I row is an error.
+
+Types: columns are matched by name and lower-cased. Timestamps `"YYYY/MM/DD HH:MM:SS"` become
+naive `timestamp[us]` (NEM time); numbers `float64`; identifiers (names ending in `ID`, plus
+`ID_COLUMNS`) stay strings. The first four fields (row type, report, sub-type, version) are
+dropped by position, never by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from aemo_wh.errors import BadSourceFile
+
+TableKey = tuple[str, str, str]  # (report, sub-type, version) as in the I row
+
+TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
+TIMESTAMP_TYPE = pa.timestamp("us")
+# Columns that are identifiers or codes although their values may look numeric.
+ID_COLUMNS = frozenset(
+    {"TYPE", "DISPATCHINTERVAL", "PRICE_STATUS", "CASESUBTYPE", "SOLUTIONSTATUS", "SPDVERSION", "QI_TEXT"}
+)
+# Columns always parsed as timestamps (the time keys of the landed tables and LASTCHANGED).
+TIMESTAMP_COLUMNS = frozenset({"SETTLEMENTDATE", "INTERVAL_DATETIME", "LASTCHANGED", "RUN_DATETIME"})
+MAX_ZIP_DEPTH = 2  # AEMO never nests deeper than a zip of zips
+MAX_UNCOMPRESSED = 8 * 1024**3  # zip-bomb guard for one source file
+
+_TABLE_OR_C_ROW = re.compile(rb"^[IC],", re.MULTILINE)
+_FOOTER = re.compile(rb'^C,"?END OF REPORT"?,(\d+)\s*$')
+
+
+@dataclass(frozen=True)
+class FileHeader:
+    """The first `C` row: `C,<system>,<report id>,<publisher>,<visibility>,<date>,<time>,<id>,...`."""
+
+    system: str
+    report_id: str
+    publisher: str  # "AEMO" for real files; the demo simulator writes "AEMO_WH_DEMO"
+    visibility: str
+    created: dt.datetime | None
+    file_id: str
+    name: str  # the file (or zip member) name the header was read from
+
+    @classmethod
+    def from_row(cls, row: bytes, name: str) -> FileHeader:
+        fields = [f.strip().strip('"') for f in row.decode("ascii", "replace").split(",")]
+        fields += [""] * (10 - len(fields))
+        created = None
+        with contextlib.suppress(ValueError):
+            created = dt.datetime.strptime(f"{fields[5]} {fields[6]}", TIMESTAMP_FORMAT)
+        return cls(fields[1], fields[2], fields[3], fields[4], created, fields[7], name)
+
+
+@dataclass
+class ParsedFile:
+    """Every table of one source file (all members of a zip-of-zips combined)."""
+
+    header: FileHeader
+    tables: dict[TableKey, pa.Table] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)  # the CSVs read, in order
+    lines: int = 0  # physical lines read over all CSVs
+    footer_checked: int = 0  # CSVs whose END OF REPORT count was verified
+
+    def table(self, report: str, subtype: str) -> pa.Table | None:
+        """All versions of (report, sub-type) combined by column name, or None when absent."""
+        parts = [t for (r, s, _v), t in self.tables.items() if (r, s) == (report, subtype)]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else concat_by_name(parts)
+
+    def rows(self) -> dict[str, int]:
+        return {",".join(k): t.num_rows for k, t in self.tables.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def read_file(source: str | Path | bytes, name: str | None = None) -> ParsedFile:
+    """Parse one AEMO source file (zip, zip of zips or CSV) completely into Arrow tables.
+
+    `source` is a path or the file's bytes; `name` is used in messages (defaults to the path's
+    name). Raises BadSourceFile with the precise reason on anything that is not a whole, valid
+    AEMO file (empty body, HTML page, truncated zip, bad row width, footer count mismatch, ...).
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = name or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BadSourceFile(f"{name}: cannot read: {exc}") from exc
+    else:
+        data = bytes(source)
+        name = name or "<bytes>"
+    result: ParsedFile | None = None
+    for member, csv_bytes in _iter_csvs(data, name, depth=0, budget=[MAX_UNCOMPRESSED]):
+        result = _merge(result, parse_csv(csv_bytes, member))
+    if result is None:
+        raise BadSourceFile(f"{name}: zip holds no CSV file")
+    return result
+
+
+def parse_csv(data: bytes, name: str = "<csv>") -> ParsedFile:
+    """Parse the bytes of one AEMO CSV (several tables possible)."""
+    if not data.strip():
+        raise BadSourceFile(f"{name}: empty file")
+    _reject_non_csv(data, name)
+    marks = [m.start() for m in _TABLE_OR_C_ROW.finditer(data)]
+    if not marks or marks[0] != 0 or not data.startswith(b"C,"):
+        raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
+    header = FileHeader.from_row(_line_at(data, 0), name)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    parsed = ParsedFile(header=header, members=[name], lines=lines)
+    blocks: dict[TableKey, list[pa.Table]] = {}
+    footer: int | None = None
+    marks.append(len(data))
+    for i, start in enumerate(marks[:-1]):
+        end = marks[i + 1]
+        row = _line_at(data, start)
+        body_start = start + len(row) + 1
+        if data.startswith(b"C,", start):
+            m = _FOOTER.match(row.rstrip(b"\r"))
+            if m:
+                footer = int(m.group(1))
+            elif start != 0:
+                raise BadSourceFile(f"{name}: unexpected C row at byte {start}: {row[:80]!r}")
+            if body_start < end and data[body_start:end].strip():
+                raise BadSourceFile(f"{name}: rows after a C row at byte {start} have no I row")
+            continue
+        key, columns = _i_row(row, name)
+        table = _parse_block(data, body_start, end, key, columns, name)
+        blocks.setdefault(key, []).append(table)
+    if footer is not None:
+        if footer != lines:
+            raise BadSourceFile(
+                f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
+            )
+        parsed.footer_checked = 1
+    parsed.tables = {k: (v[0] if len(v) == 1 else concat_by_name(v)) for k, v in blocks.items()}
+    return parsed
+
+
+def iter_table_chunks(
+    source: str | Path | BinaryIO, chunk_bytes: int = 32 * 1024**2, name: str | None = None
+) -> Iterator[tuple[TableKey, pa.Table]]:
+    """Stream (table key, Arrow chunk) pairs from a large CSV (or a zip holding one CSV).
+
+    Memory stays bounded by `chunk_bytes` (plus one parsed chunk): the monthly MMSDM files are
+    hundreds of MB. Each chunk is cut at a line end; the same checks as `parse_csv` apply,
+    including the footer count at the end. Chunks of one table may differ in inferred type only
+    where a column is entirely empty in a chunk; callers should use `conform()` when concatenating.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = name or path.name
+        with path.open("rb") as raw:
+            if raw.read(4).startswith(b"PK"):
+                raw.seek(0)
+                yield from _iter_zip_chunks(raw, chunk_bytes, name)
+            else:
+                raw.seek(0)
+                yield from _iter_stream_chunks(raw, chunk_bytes, name)
+    else:
+        yield from _iter_stream_chunks(source, chunk_bytes, name or "<stream>")
+
+
+def concat_by_name(tables: list[pa.Table]) -> pa.Table:
+    """Concatenate tables whose column sets or (null) types differ; columns matched by name."""
+    if len(tables) == 1:
+        return tables[0]
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise BadSourceFile(f"tables with the same key disagree on column types: {exc}") from exc
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Cast `table` to `schema` by name, adding missing columns as nulls (used by chunked callers)."""
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    extra = [n for n in table.column_names if n not in schema.names]
+    return pa.table(cols + [table.column(n) for n in extra], names=schema.names + extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# Containers
+
+
+def _reject_non_csv(data: bytes, name: str) -> None:
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in head:
+        raise BadSourceFile(f"{name}: is an HTML page, not an AEMO file (error page served as data?)")
+
+
+def _iter_csvs(data: bytes, name: str, depth: int, budget: list[int]) -> Iterator[tuple[str, bytes]]:
+    """Yield (member name, CSV bytes) for a CSV, a zip of CSVs or a zip of zips."""
+    if not data:
+        raise BadSourceFile(f"{name}: empty file")
+    if not data.startswith(b"PK"):
+        _reject_non_csv(data, name)
+        yield name, data
+        return
+    if depth >= MAX_ZIP_DEPTH:
+        raise BadSourceFile(f"{name}: zip nested deeper than {MAX_ZIP_DEPTH} levels")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if not infos:
+            raise BadSourceFile(f"{name}: empty zip")
+        for info in sorted(infos, key=lambda i: i.filename):
+            budget[0] -= info.file_size
+            if budget[0] < 0:
+                raise BadSourceFile(f"{name}: uncompressed size exceeds {MAX_UNCOMPRESSED} bytes")
+            try:
+                inner = zf.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise BadSourceFile(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
+            lower = info.filename.lower()
+            if lower.endswith(".zip"):
+                yield from _iter_csvs(inner, f"{name}/{info.filename}", depth + 1, budget)
+            elif lower.endswith(".csv"):
+                yield f"{name}/{info.filename}" if depth else info.filename, inner
+            # other members (none seen in real files) are ignored
+
+
+def _merge(acc: ParsedFile | None, part: ParsedFile) -> ParsedFile:
+    if acc is None:
+        return part
+    for key, table in part.tables.items():
+        acc.tables[key] = concat_by_name([acc.tables[key], table]) if key in acc.tables else table
+    acc.members += part.members
+    acc.lines += part.lines
+    acc.footer_checked += part.footer_checked
+    return acc
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and blocks
+
+
+def _line_at(data: bytes, start: int) -> bytes:
+    end = data.find(b"\n", start)
+    return data[start : len(data) if end < 0 else end]
+
+
+def _i_row(row: bytes, name: str) -> tuple[TableKey, list[str]]:
+    text = row.rstrip(b"\r").decode("ascii", "replace")
+    fields = next(iter(_csv_fields(text)))
+    if len(fields) < 5:
+        raise BadSourceFile(f"{name}: I row without columns: {text[:80]!r}")
+    key = (fields[1].strip().upper(), fields[2].strip().upper(), fields[3].strip())
+    columns: list[str] = []
+    seen: set[str] = set()
+    for raw in fields[4:]:
+        col = raw.strip().lower() or f"column_{len(columns) + 5}"
+        while col in seen:  # duplicate names never seen in real files; keep both
+            col += "_dup"
+        seen.add(col)
+        columns.append(col)
+    return key, columns
+
+
+def _csv_fields(text: str) -> Iterator[list[str]]:
+    import csv
+
+    return csv.reader([text])
+
+
+def _column_types(columns: list[str]) -> dict[str, pa.DataType]:
+    types: dict[str, pa.DataType] = {}
+    for col in columns:
+        up = col.upper()
+        if up in TIMESTAMP_COLUMNS:
+            types[col] = TIMESTAMP_TYPE
+        elif up.endswith("ID") or up in ID_COLUMNS:
+            types[col] = pa.string()
+    return types
+
+
+def _fix_types(table: pa.Table) -> pa.Table:
+    """Integers -> float64; timestamps -> timestamp[us]; all-empty columns typed by their name."""
+    changed = False
+    cols = []
+    for f, col in zip(table.schema, table.columns, strict=True):
+        target = f.type
+        up = f.name.upper()
+        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) and f.type != pa.float64():
+            target = pa.float64()
+        elif pa.types.is_timestamp(f.type) and f.type != TIMESTAMP_TYPE:
+            target = TIMESTAMP_TYPE
+        elif pa.types.is_null(f.type):
+            if up.endswith(("DATE", "DATETIME", "TIME")):
+                target = TIMESTAMP_TYPE
+            elif up.endswith("ID") or up in ID_COLUMNS:
+                target = pa.string()
+            else:
+                target = pa.float64()
+        elif pa.types.is_boolean(f.type):
+            target = pa.float64()
+        if target != f.type:
+            col = col.cast(target)
+            changed = True
+        cols.append(col)
+    return pa.table(cols, names=table.column_names) if changed else table
+
+
+def _parse_block(data: bytes, start: int, end: int, key: TableKey, columns: list[str], name: str) -> pa.Table:
+    """Parse data[start:end] (D rows of one table) with pyarrow."""
+    prefix = ("D," + ",".join(key) + ",").encode("ascii")
+    # Every line of the block must be a D row of this table (a C-speed count, no Python loop).
+    if end > start and data[end - 1 : end] != b"\n":
+        n_lines = data.count(b"\n", start, end) + 1
+    else:
+        n_lines = data.count(b"\n", start, end)
+    n_d = data.count(b"\n" + prefix, start, end) + (1 if data.startswith(prefix, start) else 0)
+    if n_d != n_lines:
+        bad = _first_bad_line(data, start, end, prefix)
+        raise BadSourceFile(f"{name}: table {','.join(key)}: row is not a D row of this table: {bad[:100]!r}")
+    return parse_d_rows(memoryview(data)[start:end], columns, name=name, key=key)
+
+
+def _first_bad_line(data: bytes, start: int, end: int, prefix: bytes) -> bytes:
+    for line in data[start:end].split(b"\n"):
+        if line.strip() and not line.startswith(prefix):
+            return line
+    return b""
+
+
+def parse_d_rows(
+    block: bytes | memoryview, columns: list[str], name: str = "<csv>", key: TableKey = ("", "", "")
+) -> pa.Table:
+    """Parse `D,<key>,<values...>` lines into a typed table with the given (lower-case) columns."""
+    meta = ["__row", "__report", "__subtype", "__version"]
+    if not len(block) or not bytes(block[:4096]).strip():
+        return _empty_table(columns)
+    try:
+        return _fix_types(
+            pacsv.read_csv(
+                pa.py_buffer(block),
+                read_options=pacsv.ReadOptions(column_names=meta + columns, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(newlines_in_values=False),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns,
+                    column_types=_column_types(columns),
+                    timestamp_parsers=[TIMESTAMP_FORMAT],
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        )
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).split("\n")[0]
+        raise BadSourceFile(f"{name}: table {','.join(key)}: {msg}") from exc
+
+
+def _empty_table(columns: list[str]) -> pa.Table:
+    fields = []
+    for col, typ in zip(columns, [_column_types([c]).get(c) for c in columns], strict=True):
+        up = col.upper()
+        if typ is None:
+            typ = TIMESTAMP_TYPE if up.endswith(("DATE", "DATETIME")) else pa.float64()
+        fields.append(pa.field(col, typ))
+    return pa.schema(fields).empty_table()
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming (large monthly files)
+
+
+def _iter_zip_chunks(raw: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
+    try:
+        zf = zipfile.ZipFile(raw)
+    except zipfile.BadZipFile as exc:
+        raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
+    with zf:
+        members = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
+        if not members:
+            raise BadSourceFile(f"{name}: zip holds no CSV file (streaming reads one CSV per zip)")
+        for info in members:
+            try:
+                with zf.open(info) as fh:
+                    yield from _iter_stream_chunks(fh, chunk_bytes, f"{name}/{info.filename}")
+            except (zipfile.BadZipFile, EOFError) as exc:
+                raise BadSourceFile(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
+
+
+def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
+    """Cut the stream at line ends and parse each piece; state (current table) carries over."""
+    carry = b""
+    current: tuple[TableKey, list[str]] | None = None
+    lines = 0
+    footer: int | None = None
+    first = True
+    while True:
+        piece = fh.read(chunk_bytes)
+        eof = not piece
+        buf = carry + piece
+        if eof:
+            cut = len(buf)
+        else:
+            nl = buf.rfind(b"\n")
+            if nl < 0:
+                carry = buf
+                continue
+            cut = nl + 1
+        chunk, carry = buf[:cut], buf[cut:]
+        if not chunk:
+            break
+        if first:
+            if not chunk.strip():
+                raise BadSourceFile(f"{name}: empty file")
+            _reject_non_csv(chunk, name)
+            if not chunk.startswith(b"C,"):
+                raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
+        lines += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        marks = [m.start() for m in _TABLE_OR_C_ROW.finditer(chunk)]
+        bounds = [0, *marks, len(chunk)] if not marks or marks[0] != 0 else [*marks, len(chunk)]
+        for i, start in enumerate(bounds[:-1]):
+            end = bounds[i + 1]
+            body_start = start
+            if start in marks:
+                row = _line_at(chunk, start)
+                body_start = start + len(row) + 1
+                if chunk.startswith(b"C,", start):
+                    m = _FOOTER.match(row.rstrip(b"\r"))
+                    if m:
+                        footer = int(m.group(1))
+                    elif not (first and start == 0):
+                        raise BadSourceFile(f"{name}: unexpected C row: {row[:80]!r}")
+                    current = None
+                    if body_start < end and chunk[body_start:end].strip():
+                        raise BadSourceFile(f"{name}: rows after a C row have no I row")
+                    continue
+                current = _i_row(row, name)
+            if body_start >= end:
+                continue
+            if current is None:
+                raise BadSourceFile(f"{name}: D rows before any I row")
+            key, columns = current
+            table = _parse_block(chunk, body_start, end, key, columns, name)
+            if table.num_rows:
+                yield key, table
+        first = False
+        if eof:
+            break
+    if footer is not None and footer != lines:
+        raise BadSourceFile(
+            f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
+        )
