@@ -13,3 +13,8 @@ SOURCES: dict[str, Source] = {
 def source_for(name: str) -> Source | None:
     """The source whose Current or Archive pattern matches a file name."""
     return next((s for s in SOURCES.values() if s.matches(name)), None)
+
+
+def all_sources() -> list[Source]:
+    """Every source, in run order."""
+    return list(SOURCES.values())
