@@ -1,0 +1,42 @@
+"""`aemo-wh email test` as a user runs it: a real process, a real server, the steps on stdout."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+def test_email_test_prints_each_step_and_delivers(smtp_server, run_cli, smtp_password, tmp_path):
+    srv = smtp_server("starttls")
+    res = run_cli(["email", "test"], email=srv.email_settings())
+    assert res.returncode == 0, res.stdout + res.stderr
+    for step in ("connect", "ehlo", "starttls", "auth", "send"):
+        assert f"ok  {step}" in res.stdout
+    assert "Test message sent" in res.stdout
+    (got,) = srv.received
+    assert got.message["Subject"] == "aemo-wh test message"
+    assert got.rcpt_tos == ["desk@example.com", "ops@example.com"]
+    assert smtp_password not in res.stdout + res.stderr
+
+
+def test_email_test_rejected_auth_prints_code_and_hint(smtp_server, run_cli, smtp_password, tmp_path):
+    srv = smtp_server("starttls", good_password="the-right-one")
+    res = run_cli(["email", "test"], email=srv.email_settings())
+    assert res.returncode == 2
+    out = res.stdout + res.stderr
+    assert "ok  starttls" in res.stdout
+    assert "FAILED at auth: reply code 535" in res.stdout
+    assert "error: SMTP auth failed: reply code 535" in res.stderr
+    assert "hint: The server rejected the login" in res.stderr and "app-specific password" in res.stderr
+    assert smtp_password not in out
+    log = (tmp_path / "logs" / "aemo_wh.log").read_text()
+    assert "535" in log and smtp_password not in log
+    assert srv.received == []
+
+
+def test_email_test_missing_settings_name_them(run_cli):
+    res = run_cli(["email", "test"], email={"smtp_host": "smtp.mail.me.com", "smtp_username": "me@icloud.com"})
+    assert res.returncode == 2
+    assert "AEMO_WH_EMAIL_SMTP_PASSWORD" in res.stderr
+    assert "email.sender" in res.stderr and "email.recipients" in res.stderr
