@@ -1,0 +1,88 @@
+"""Composes the "Nem Analysis" page: shell, tabs, footer, demo marker and the refresh poll.
+
+No SQL and no data shaping here; tabs own their views, the store owns data access.
+"""
+
+from __future__ import annotations
+
+import panel as pn
+import panel_material_ui as pmui
+
+from aemo_wh.log import get_logger
+from dashboard import theme
+from dashboard.components.base import TabView
+from dashboard.store import Store
+from dashboard.tabs.generation import GenerationTab
+
+logger = get_logger("dashboard.app")
+
+TAB_CLASSES: list[type[TabView]] = [GenerationTab]
+
+
+def _register_more_tabs() -> None:
+    """Tabs are imported lazily in order, so a missing optional tab module never breaks the page."""
+    from dashboard.tabs.price_analysis import PriceAnalysisTab
+    from dashboard.tabs.spot_prices import SpotPricesTab
+    from dashboard.tabs.station import StationTab
+    from dashboard.tabs.transmission import TransmissionTab
+    from dashboard.tabs.utilisation import UtilisationTab
+
+    TAB_CLASSES[:] = [GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab]
+
+
+def footer_text(store: Store) -> str:
+    newest = store.newest_interval()
+    stamp = f"{newest:%Y-%m-%d %H:%M}" if newest else "no data yet"
+    return f"Last Updated: {stamp} | {theme.FOOTER_CREDIT}"
+
+
+class NemApp:
+    """One browser session: the page, its tabs and the manifest-version poll."""
+
+    def __init__(self, store: Store, refresh_s: float = 30.0) -> None:
+        self.store = store
+        self.refresh_s = refresh_s
+        self.views = [cls(store) for cls in TAB_CLASSES]
+        self.tabs = pmui.Tabs(
+            *((v.title, v) for v in self.views), dynamic=True, sizing_mode="stretch_width"
+        )
+        self.footer = pmui.Typography(footer_text(store), variant="caption", css_classes=["nem-footer"],
+                                      sizing_mode="stretch_width", margin=(10, 10))
+        self.marker = pmui.Chip(label=theme.DEMO_MARKER, color="warning", variant="filled",
+                                visible=store.is_demo(), css_classes=["demo-marker"])
+        self.seen_version = store.version
+        self.tabs.param.watch(self._on_tab, "active")
+        self.views[0].refresh()
+        self.page = pmui.Page(
+            title=theme.TITLE,
+            main=[self.tabs, self.footer],
+            header=[self.marker],
+            dark_theme=True,
+            theme_toggle=True,
+            theme_config=theme.THEME_CONFIG,
+        )
+        if pn.state.curdoc is not None:
+            pn.state.onload(self._start_polling)
+
+    def _on_tab(self, event) -> None:
+        self.views[event.new].ensure_fresh()
+
+    def _start_polling(self) -> None:
+        pn.state.add_periodic_callback(self.poll, period=int(self.refresh_s * 1000))
+
+    def poll(self) -> bool:
+        """Refresh the visible tab (and mark the others stale) when the warehouse has changed."""
+        version = self.store.check()
+        if version == self.seen_version:
+            return False
+        self.seen_version = version
+        for view in self.views:
+            view.stale = True
+        self.views[self.tabs.active].refresh()
+        self.footer.object = footer_text(self.store)
+        self.marker.visible = self.store.is_demo()
+        return True
+
+
+def create_app(store: Store, refresh_s: float = 30.0) -> pmui.Page:
+    return NemApp(store, refresh_s).page

@@ -1,0 +1,1 @@
+"""Shared UI pieces: time-window presets, Tabulator factory with formatters, CSV download."""

@@ -1,0 +1,71 @@
+"""Tabulator factory (read-only, money/number formatters, titles) and the "Download CSV" button.
+
+The CSV button writes the whole frame the table shows (client-side download of a paginated
+table would only hold the current page).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import panel as pn
+import panel_material_ui as pmui
+from bokeh.models.widgets.tables import NumberFormatter
+
+
+def money(decimals: int = 0) -> NumberFormatter:
+    return NumberFormatter(format="$0,0" + ("." + "0" * decimals if decimals else ""), text_align="right")
+
+
+def number(decimals: int = 0) -> NumberFormatter:
+    return NumberFormatter(format="0,0" + ("." + "0" * decimals if decimals else ""), text_align="right")
+
+
+def percent(decimals: int = 1) -> NumberFormatter:
+    """A percentage already in 0..100 (the column title carries the % sign)."""
+    return number(decimals)
+
+
+def make_table(
+    df: pd.DataFrame,
+    *,
+    formatters: dict | None = None,
+    titles: dict[str, str] | None = None,
+    header_filters: dict | bool | None = None,
+    page_size: int | None = 20,
+    **params,
+) -> pn.widgets.Tabulator:
+    """A read-only, sortable Tabulator; pagination only when the frame is longer than a page."""
+    options = dict(
+        disabled=True,
+        selectable=False,
+        show_index=False,
+        layout="fit_data_table",
+        sizing_mode="stretch_width",
+        formatters=formatters or {},
+        titles=titles or {},
+        header_filters=header_filters or False,
+    )
+    if page_size and len(df) > page_size:
+        options.update(pagination="local", page_size=page_size)
+    options.update(params)
+    return pn.widgets.Tabulator(df, **options)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def csv_button(frame: Callable[[], pd.DataFrame], filename: str) -> pmui.FileDownload:
+    """A "Download CSV" button that serialises `frame()` when clicked."""
+
+    def _callback() -> io.StringIO:
+        return io.StringIO(frame().to_csv(index=False))
+
+    return pmui.FileDownload(
+        callback=_callback, filename=filename, label="Download CSV",
+        icon="download", variant="outlined", size="small", width=170,
+    )

@@ -1,0 +1,252 @@
+"""Every SQL text the dashboard runs: constants over the views, parameters bound by name.
+
+Resolution: windows up to 2 days stay at 5 minutes; longer ones are averaged into 30-minute
+(up to 7 days) or hourly buckets in SQL. A bucket is labelled by its END, like AEMO's
+SETTLEMENTDATE: `time_bucket(b, ts - 5 min) + b` keeps a 5-minute row on its own stamp.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboard.store import Store
+
+_BUCKET = "time_bucket(to_minutes($bucket), settlementdate - INTERVAL 5 MINUTE) + to_minutes($bucket)"
+_WINDOW = "settlementdate > $start AND settlementdate <= $end"
+
+
+def bucket_minutes(start: dt.datetime, end: dt.datetime) -> int:
+    """5-min up to 2 days, 30-min up to 7 days, hourly beyond."""
+    span = end - start
+    if span <= dt.timedelta(days=2):
+        return 5
+    if span <= dt.timedelta(days=7):
+        return 30
+    return 60
+
+
+def _window(start: dt.datetime, end: dt.datetime, bucket: int | None = None) -> dict:
+    return {"start": start, "end": end, "bucket": bucket if bucket is not None else bucket_minutes(start, end)}
+
+
+FUEL_STACK = f"""
+SELECT {_BUCKET} AS settlementdate, fuel_class, avg(mw) AS mw
+FROM fuel_stack
+WHERE region_id = $region AND {_WINDOW}
+GROUP BY ALL ORDER BY 1
+"""
+
+
+def fuel_stack(store: Store, region: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(FUEL_STACK, {"region": region, **_window(start, end)})
+
+
+REGION_PRICE = f"""
+SELECT {_BUCKET} AS settlementdate, region_id, avg(rrp) AS rrp
+FROM region_price
+WHERE list_contains($regions, region_id) AND {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+
+def region_price(store: Store, regions: list[str], start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(REGION_PRICE, {"regions": list(regions), **_window(start, end)})
+
+
+LATEST_PRICES = """
+SELECT region_id, settlementdate, rrp FROM region_price
+WHERE settlementdate = (SELECT max(settlementdate) FROM region_price)
+ORDER BY region_id
+"""
+
+RECENT_PRICES = """
+SELECT settlementdate, region_id, rrp FROM region_price
+WHERE settlementdate > $end - to_minutes($minutes) AND settlementdate <= $end
+ORDER BY settlementdate DESC, region_id
+"""
+
+
+def latest_prices(store: Store) -> pd.DataFrame:
+    return store.query(LATEST_PRICES)
+
+
+def recent_prices(store: Store, end: dt.datetime, hours: int) -> pd.DataFrame:
+    return store.query(RECENT_PRICES, {"end": end, "minutes": 60 * hours})
+
+
+# Utilisation of a bucket (and of NEM) is sum(MW) / sum(capacity), never a mean of percentages.
+UTILISATION = f"""
+SELECT {_BUCKET} AS settlementdate, fuel_class,
+       100 * sum(mw) / nullif(sum(capacity_mw), 0) AS utilisation_pct
+FROM utilisation
+WHERE ($region = 'NEM' OR region_id = $region) AND {_WINDOW}
+GROUP BY ALL ORDER BY 1
+"""
+
+CAPACITY_FACTOR = f"""
+SELECT fuel_class,
+       sum(mw) / count(DISTINCT settlementdate) AS mean_mw,
+       sum(capacity_mw) / count(DISTINCT settlementdate) AS capacity_mw,
+       sum(mw) * 5 / 60 / 1000 AS energy_gwh,
+       100 * sum(mw) / nullif(sum(capacity_mw), 0) AS capacity_factor_pct,
+       max(utilisation_pct) AS peak_utilisation_pct
+FROM utilisation
+WHERE ($region = 'NEM' OR region_id = $region) AND {_WINDOW}
+GROUP BY ALL ORDER BY energy_gwh DESC
+"""
+
+
+def utilisation(store: Store, region: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(UTILISATION, {"region": region, **_window(start, end)})
+
+
+def capacity_factor(store: Store, region: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(CAPACITY_FACTOR, {"region": region, "start": start, "end": end})
+
+
+INTERCONNECTOR_FLOW = f"""
+SELECT {_BUCKET} AS settlementdate, interconnector_id, any_value(from_region) AS from_region,
+       any_value(to_region) AS to_region, avg(metered_mw) AS metered_mw,
+       avg(export_limit_mw) AS export_limit_mw, avg(import_limit_mw) AS import_limit_mw,
+       avg(losses_mw) AS losses_mw, max(pct_of_limit) AS pct_of_limit
+FROM interconnector_flow
+WHERE {_WINDOW}
+GROUP BY ALL ORDER BY 2, 1
+"""
+
+INTERCONNECTOR_SUMMARY = """
+WITH f AS (
+    SELECT f.*, pf.rrp AS from_rrp, pt.rrp AS to_rrp
+    FROM interconnector_flow f
+    LEFT JOIN region_price pf ON pf.settlementdate = f.settlementdate AND pf.region_id = f.from_region
+    LEFT JOIN region_price pt ON pt.settlementdate = f.settlementdate AND pt.region_id = f.to_region
+    WHERE f.settlementdate > $start AND f.settlementdate <= $end
+)
+SELECT interconnector_id AS interconnector, any_value(from_region) AS from_region, any_value(to_region) AS to_region,
+       coalesce(avg(metered_mw) FILTER (WHERE metered_mw > 0), 0) AS mean_forward_mw,
+       coalesce(max(metered_mw) FILTER (WHERE metered_mw > 0), 0) AS max_forward_mw,
+       coalesce(avg(-metered_mw) FILTER (WHERE metered_mw < 0), 0) AS mean_reverse_mw,
+       coalesce(max(-metered_mw) FILTER (WHERE metered_mw < 0), 0) AS max_reverse_mw,
+       count(*) FILTER (WHERE at_limit) * 5 / 60 AS hours_binding,
+       100 * count(*) FILTER (WHERE at_limit) / count(*) AS pct_time_binding,
+       avg(to_rrp - from_rrp) FILTER (WHERE at_limit) AS price_diff_binding,
+       sum(losses_mw) * 5 / 60 AS losses_mwh
+FROM f GROUP BY ALL ORDER BY 1
+"""
+
+REGION_NET_FLOW = f"""
+SELECT {_BUCKET} AS settlementdate, region_id, avg(net_import_mw) AS net_import_mw
+FROM region_net_flow
+WHERE {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+
+def interconnector_flow(store: Store, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(INTERCONNECTOR_FLOW, _window(start, end))
+
+
+def interconnector_summary(store: Store, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(INTERCONNECTOR_SUMMARY, {"start": start, "end": end})
+
+
+def region_net_flow(store: Store, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(REGION_NET_FLOW, _window(start, end))
+
+
+# _capacity_gwh (hidden) lets a group row compute utilisation as sum(GWh) / sum(capacity GWh).
+PRICE_PIVOT = """
+SELECT region_id, fuel_class, station_name, duid, participant,
+       generation_gwh, revenue_musd, price_per_mwh, utilisation_pct, capacity_mw,
+       CASE WHEN utilisation_pct > 0 THEN generation_gwh * 100 / utilisation_pct
+            ELSE capacity_mw * $hours / 1000 END AS _capacity_gwh
+FROM price_pivot($start, $end)
+WHERE list_contains($regions, region_id) AND list_contains($fuels, fuel_class)
+ORDER BY region_id, fuel_class, station_name, duid
+"""
+
+
+def price_pivot(
+    store: Store, start: dt.datetime, end: dt.datetime, regions: list[str], fuels: list[str]
+) -> pd.DataFrame:
+    hours = (end - start).total_seconds() / 3600
+    return store.query(
+        PRICE_PIVOT, {"start": start, "end": end, "regions": list(regions), "fuels": list(fuels), "hours": hours}
+    )
+
+
+PIVOT_FUELS = "SELECT DISTINCT fuel_class FROM duid_info WHERE fuel_class IS NOT NULL"
+
+DUIDS = """
+SELECT duid, station_name, region_id, fuel_class, participant, registered_capacity_mw
+FROM duid_info ORDER BY station_name, duid
+"""
+
+
+def pivot_fuels(store: Store) -> list[str]:
+    return list(store.query(PIVOT_FUELS)["fuel_class"])
+
+
+def duids(store: Store) -> pd.DataFrame:
+    return store.query(DUIDS)
+
+
+_STATION_INTERVALS = """
+WITH u AS (
+    SELECT settlementdate, sum(mw) AS mw, avg(rrp) AS rrp, sum(energy_mwh) AS energy_mwh,
+           sum(revenue_aud) AS revenue_aud
+    FROM unit_revenue
+    WHERE list_contains($duids, duid) AND settlementdate > $start AND settlementdate <= $end
+    GROUP BY settlementdate
+)"""
+
+STATION_SERIES = (
+    _STATION_INTERVALS
+    + f"""
+SELECT {_BUCKET} AS settlementdate, avg(mw) AS mw, avg(rrp) AS rrp FROM u GROUP BY 1 ORDER BY 1
+"""
+)
+
+# Time of day by interval START (00:00 = the interval 00:00-00:05), in $bucket-minute slots.
+STATION_TIME_OF_DAY = (
+    _STATION_INTERVALS
+    + """
+SELECT strftime(time_bucket(to_minutes($bucket), settlementdate - INTERVAL 5 MINUTE), '%H:%M') AS time_of_day,
+       avg(mw) AS mw, avg(rrp) AS rrp
+FROM u GROUP BY 1 ORDER BY 1
+"""
+)
+
+# Capacity factor over the intervals that have data (not the whole window, which may run past it).
+STATION_SUMMARY = (
+    _STATION_INTERVALS
+    + """
+SELECT sum(revenue_aud) AS revenue_aud, sum(energy_mwh) AS energy_mwh,
+       sum(revenue_aud) / nullif(sum(energy_mwh), 0) AS price_per_mwh,
+       100 * sum(energy_mwh) / nullif($capacity_mw * count(*) * 5 / 60, 0) AS capacity_factor_pct,
+       count(*) FILTER (WHERE mw > 0) * 5 / 60 AS hours_operating,
+       max(mw) AS peak_mw, min(mw) AS min_mw, count(*) AS intervals
+FROM u
+"""
+)
+
+
+def station_series(store: Store, duid_list: list[str], start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(STATION_SERIES, {"duids": list(duid_list), **_window(start, end)})
+
+
+def station_time_of_day(
+    store: Store, duid_list: list[str], start: dt.datetime, end: dt.datetime
+) -> pd.DataFrame:
+    bucket = 5 if end - start <= dt.timedelta(days=2) else 30
+    return store.query(STATION_TIME_OF_DAY, {"duids": list(duid_list), **_window(start, end, bucket)})
+
+
+def station_summary(
+    store: Store, duid_list: list[str], capacity_mw: float, start: dt.datetime, end: dt.datetime
+) -> pd.DataFrame:
+    return store.query(
+        STATION_SUMMARY, {"duids": list(duid_list), "capacity_mw": capacity_mw, "start": start, "end": end}
+    )

@@ -1,0 +1,83 @@
+"""Tab 1 — Generation by Fuel: the `fuel_stack` view as a stacked area, region price below."""
+
+from __future__ import annotations
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import panel_material_ui as pmui
+
+from dashboard import queries, theme
+from dashboard.components import charts
+from dashboard.components.base import TabView
+from dashboard.components.tables import csv_button, make_table, number, percent
+from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
+
+FUEL_MIX = """
+SELECT fuel_class AS fuel, avg(mw) AS mean_mw, sum(mw) * 5 / 60 / 1000 AS energy_gwh
+FROM fuel_stack
+WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
+GROUP BY ALL
+"""
+EMPTY_MIX = pd.DataFrame({"fuel": [], "mean_mw": [], "energy_gwh": [], "share_pct": []})
+MIX_FORMAT = {"mean_mw": number(0), "energy_gwh": number(2), "share_pct": percent(1)}
+MIX_TITLES = {"fuel": "Fuel", "mean_mw": "Mean MW", "energy_gwh": "Energy GWh", "share_pct": "Share %"}
+
+
+class GenerationTab(TabView):
+    title = "Generation by Fuel"
+
+    def __init__(self, store, **params) -> None:
+        super().__init__(store, **params)
+        self.region = pmui.RadioBoxGroup(
+            label="Region", options=list(theme.REGION_CHOICES), value="NEM", inline=False
+        )
+        self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
+        self.plot = pn.pane.HoloViews(charts.empty("Loading…"), sizing_mode="stretch_width", min_height=660)
+        self.caption = pmui.Typography("", variant="body2", css_classes=["stack-caption"])
+        self.mix = make_table(EMPTY_MIX, formatters=MIX_FORMAT, titles=MIX_TITLES, page_size=None)
+        self.download = csv_button(lambda: self._stack, "fuel_stack.csv")
+        self._stack = EMPTY_MIX
+        self.region.param.watch(lambda _e: self.refresh(), "value")
+        self.window.param.watch(lambda _e: self.refresh(), "changed")
+        self._layout = pn.Row(
+            pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
+            pn.Column(self.caption, self.plot, pmui.Typography("Fuel mix in the window", variant="subtitle1"),
+                        self.mix, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def _refresh(self) -> None:
+        bounds = self.window.bounds(self.store)
+        if bounds is None:
+            self.plot.object = charts.empty("No data in the warehouse yet")
+            return
+        start, end = bounds
+        region = self.region.value
+        bucket = queries.bucket_minutes(start, end)
+        long = queries.fuel_stack(self.store, region, start, end)
+        self._stack = long
+        self.download.filename = f"fuel_stack_{region}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}.csv"
+        wide = charts.wide_on_grid(long, "fuel_class", "mw", start, end, bucket)
+        stack = (
+            charts.fuel_stack(wide, f"Generation by fuel — {region} (MW, {bucket}-min)")
+            if not long.empty
+            else charts.empty("No generation in this window", 420)
+        )
+        regions = list(theme.REGIONS) if region == "NEM" else [region]
+        prices = queries.region_price(self.store, regions, start, end)
+        price_wide = charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket)
+        price = charts.lines(price_wide, "$/MWh", "Regional price ($/MWh)", theme.REGION_COLORS, height=220)
+        self.plot.object = hv.Layout([stack, price]).cols(1).opts(shared_axes=True)
+        mix = self.store.query(FUEL_MIX, {"region": region, "start": start, "end": end})
+        total = mix.loc[mix["energy_gwh"] > 0, "energy_gwh"].sum()
+        mix = mix.assign(share_pct=100 * mix["energy_gwh"] / total if total else 0.0)
+        order = {f: i for i, f in enumerate(theme.order_fuels(list(mix["fuel"])))}
+        self.mix.value = mix.sort_values("fuel", key=lambda s: s.map(order)).reset_index(drop=True)
+        self.caption.object = (
+            f"**{region}** · {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} · {bucket}-min resolution · "
+            f"mean net generation {wide.sum(axis=1, min_count=1).mean():,.0f} MW"
+        )
+
+    def __panel__(self):
+        return self._layout
