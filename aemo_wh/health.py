@@ -68,7 +68,9 @@ def time_tables() -> list[TableSpec]:
     return [t for t in TABLES.values() if t.time_column]
 
 
-def check_health(settings: Settings, now: dt.datetime | None = None, tables: list[str] | None = None) -> HealthReport:
+def check_health(
+    settings: Settings, now: dt.datetime | None = None, tables: list[str] | None = None
+) -> HealthReport:
     """Evaluate freshness and gaps as of `now` (NEM time, default the clock)."""
     now = now or now_nem()
     root = settings.warehouse_dir
@@ -93,7 +95,9 @@ def check_health(settings: Settings, now: dt.datetime | None = None, tables: lis
     )
 
 
-def _table_health(root: Path, specs: list[TableSpec], now: dt.datetime, freshness_min: float) -> list[TableHealth]:
+def _table_health(
+    root: Path, specs: list[TableSpec], now: dt.datetime, freshness_min: float
+) -> list[TableHealth]:
     try:
         from aemo_wh.warehouse.reader import connect_raw
 

@@ -51,7 +51,9 @@ def render(root: Path, out: Path, templates: Path = HERE) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", type=Path, default=HERE.parent, help="install location (default: this checkout)")
+    ap.add_argument(
+        "--root", type=Path, default=HERE.parent, help="install location (default: this checkout)"
+    )
     ap.add_argument("--out", type=Path, default=HERE / "rendered", help="output folder")
     args = ap.parse_args(argv)
     root = args.root.resolve()

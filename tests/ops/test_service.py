@@ -1,0 +1,137 @@
+"""The `aemo-wh run` scheduler, driven by a fake NEM clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import schedule
+
+from aemo_wh.ingest import IngestReport
+from aemo_wh.service import RETRY_S, Hooks, Service, SystemClock
+
+from .conftest import FakeClock
+
+T = dt.datetime
+
+
+class LateScada:
+    """Fake ingest: SCADA files appear 70 s after their boundary (after the first poll at +50 s);
+    DispatchIS is on time; rooftop always raises."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[tuple[str, dt.datetime]] = []
+        self.scada_seen: set[dt.datetime] = set()
+
+    def __call__(self, settings, sources):
+        (name,) = sources
+        now = self.clock.now()
+        self.calls.append((name, now))
+        report = IngestReport()
+        if name == "rooftop_pv":
+            raise RuntimeError("rooftop folder exploded")
+        if name == "dispatch_scada":
+            boundary = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=now.minute % 5)
+            if now - boundary >= dt.timedelta(seconds=70) and boundary not in self.scada_seen:
+                self.scada_seen.add(boundary)
+                report.loaded.append(f"PUBLIC_DISPATCHSCADA_{boundary:%Y%m%d%H%M}_0000000000000001.zip")
+                report.add_rows({"unit_scada": 450})
+            return report
+        report.loaded.append(f"PUBLIC_DISPATCHIS_{now:%Y%m%d%H%M}_0000000000000002.zip")
+        report.add_rows({"dispatch_price": 5})
+        return report
+
+
+def times(calls, name):
+    return [t.strftime("%H:%M:%S") for n, t in calls if n == name]
+
+
+def test_polls_on_aemo_cadence_with_polite_retries_and_survives_a_raising_source(settings, service_log):
+    clock = FakeClock(T(2026, 6, 1, 9, 58, 0))
+    ingest = LateScada(clock)
+    alerts: list[dt.datetime] = []
+    hooks = Hooks(
+        ingest=ingest, alerts=lambda s: alerts.append(clock.now()), report=None, nightly=lambda s: None
+    )
+    svc = Service(settings, clock=clock, hooks=hooks, sources=["dispatch_scada", "dispatch_is", "rooftop_pv"])
+    assert svc.run(until=T(2026, 6, 1, 10, 12, 0)) == 0
+
+    # Startup catch-up, then 50 s after each boundary; SCADA was late, so one retry a minute later.
+    assert times(ingest.calls, "dispatch_scada") == [
+        "09:58:00", "10:00:50", "10:01:50", "10:05:50", "10:06:50", "10:10:50", "10:11:50",
+    ]  # fmt: skip
+    assert times(ingest.calls, "dispatch_is") == ["09:58:00", "10:00:50", "10:05:50", "10:10:50"]
+    # The rooftop source raised every time and the dispatch sources were not affected.
+    assert times(ingest.calls, "rooftop_pv") == ["09:58:00", "10:01:00"]
+    assert svc.counters.total_errors == 2
+    assert any("ingest of rooftop_pv failed" in m for m in service_log.messages())
+    # Alert rules after every dispatch poll that landed rows.
+    assert [a.strftime("%H:%M:%S") for a in alerts] == [
+        "09:58:00", "10:00:50", "10:01:50", "10:05:50", "10:06:50", "10:10:50", "10:11:50",
+    ]  # fmt: skip
+    # Never two listings of one folder within RETRY_S.
+    for name in ("dispatch_scada", "dispatch_is", "rooftop_pv"):
+        ts = [t for n, t in ingest.calls if n == name]
+        assert all((b - a).total_seconds() >= RETRY_S for a, b in zip(ts, ts[1:], strict=False))
+    # Hourly heartbeat with the rows landed in the hour before it.
+    beats = [m for m in service_log.messages() if m.startswith("heartbeat:")]
+    # 10:00:00 covers the 09:58 start-up poll: one SCADA file (450 rows) and one DispatchIS file (5 rows).
+    assert len(beats) == 1 and "2 files, 455 rows landed" in beats[0]
+
+
+def test_gives_up_after_max_retries_until_the_next_boundary(settings):
+    clock = FakeClock(T(2026, 6, 1, 10, 0, 30))
+    calls: list[dt.datetime] = []
+
+    def nothing_new(settings, sources):
+        calls.append(clock.now())
+        return IngestReport()
+
+    hooks = Hooks(ingest=nothing_new, alerts=None, report=None)
+    svc = Service(settings, clock=clock, hooks=hooks, sources=["dispatch_scada"])
+    svc.run(until=T(2026, 6, 1, 10, 10, 0))
+    # 10:00:50 is skipped: the folder was listed 20 s before (startup). 10:05:50 finds nothing,
+    # so two polite retries a minute apart, then quiet until the next boundary.
+    assert [c.strftime("%H:%M:%S") for c in calls] == ["10:00:30", "10:05:50", "10:06:50", "10:07:50"]
+    assert not svc.scheduler.jobs  # cleared on exit; no retry job left behind
+
+
+def test_nightly_maintenance_and_daily_report_run_at_their_nem_times(settings):
+    settings = settings.with_overrides(report={"send_time": "07:00"})
+    clock = FakeClock(T(2026, 6, 1, 23, 50, 0))
+    nightly: list[dt.datetime] = []
+    reports: list[tuple[dt.datetime, dt.date]] = []
+
+    def failing_nightly(s):
+        nightly.append(clock.now())
+        raise OSError("disk full")  # must not stop the report or the polls
+
+    hooks = Hooks(
+        ingest=lambda settings, sources: IngestReport(),
+        alerts=None,
+        report=lambda s, day: reports.append((clock.now(), day)),
+        nightly=failing_nightly,
+    )
+    svc = Service(settings, clock=clock, hooks=hooks, sources=["dispatch_scada"])
+    svc.run(until=T(2026, 6, 2, 7, 30, 0))
+    assert nightly == [T(2026, 6, 2, 0, 20, 0)]
+    assert reports == [(T(2026, 6, 2, 7, 0, 0), dt.date(2026, 6, 1))]
+    assert svc.counters.total_errors == 1
+
+
+def test_schedule_reads_the_service_clock_only_while_running(settings):
+    clock = FakeClock(T(2001, 1, 1, 0, 0, 0))
+    svc = Service(settings, clock=clock, hooks=Hooks(ingest=lambda settings, sources: IngestReport(),
+                                                      alerts=None, report=None), sources=[])  # fmt: skip
+    svc.run(until=T(2001, 1, 1, 0, 1, 0))
+    assert schedule.datetime.datetime.now().year > 2001
+
+
+def test_stop_from_another_thread_ends_the_real_clock_loop_promptly(settings):
+    hooks = Hooks(ingest=lambda settings, sources: IngestReport(), alerts=None, report=None)
+    svc = Service(settings, clock=SystemClock(), hooks=hooks, sources=["dispatch_scada"])
+    threading.Timer(0.3, svc.stop).start()
+    started = dt.datetime.now()
+    assert svc.run() == 0
+    assert (dt.datetime.now() - started).total_seconds() < 5
