@@ -49,3 +49,42 @@ def service_log() -> Iterator[Collect]:
     yield h
     logger.removeHandler(h)
     logger.setLevel(old)
+
+
+ARCHIVE_BUNDLE = "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_20240314.zip"
+MONTHLY_OLD = "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.zip"
+MONTHLY_NEW = "PUBLIC_ARCHIVE#ROOFTOP_PV_ACTUAL#FILE01#201912010000.zip"
+
+
+def build_tree(root: Path, monthly_name: str = MONTHLY_OLD) -> Path:
+    """A NEMWeb-shaped folder: the rooftop Archive bundle, the Dec 2019 monthly rooftop file under
+    `monthly_name`, and the DAYTRACK pair (both namings) that backfill must ignore."""
+    import shutil
+
+    from aemo_wh.backfill import mmsdm_dir
+
+    arch = root / "Reports/Archive/ROOFTOP_PV/ACTUAL"
+    arch.mkdir(parents=True)
+    shutil.copyfile(OPS_DATA / ARCHIVE_BUNDLE, arch / ARCHIVE_BUNDLE)
+    (root / "Reports/Current/ROOFTOP_PV/ACTUAL").mkdir(parents=True)
+    dec = root / mmsdm_dir(dt.date(2019, 12, 1))
+    dec.mkdir(parents=True)
+    shutil.copyfile(OPS_DATA / MONTHLY_OLD, dec / monthly_name)
+    for name, month in (
+        ("PUBLIC_DVD_DAYTRACK_202407010000.zip", dt.date(2024, 7, 1)),
+        ("PUBLIC_ARCHIVE#DAYTRACK#FILE01#202409010000.zip", dt.date(2024, 9, 1)),
+    ):
+        d = root / mmsdm_dir(month)
+        d.mkdir(parents=True)
+        shutil.copyfile(OPS_DATA / name, d / name)
+    return root
+
+
+@pytest.fixture()
+def nemweb(tmp_path: Path):
+    """The tree above served on 127.0.0.1 (real HTTP, 2026 IIS listings)."""
+    from aemo_wh.nemweb_server import NemwebServer
+
+    tree = build_tree(tmp_path / "nemweb")
+    with NemwebServer(tree) as srv:
+        yield srv
