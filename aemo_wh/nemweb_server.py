@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class Fault:
     body: bytes | None = None
     content_type: str = "text/html"
     truncate_to: int | None = None
+    delay_s: float = 0.0  # sleep before answering (timeouts)
 
     def applies(self, path: str) -> bool:
         return self.times != 0 and self.match in path
@@ -127,8 +129,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         owner = self.server.owner
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-        owner.record(path)
+        owner.record(path, self.headers.get("User-Agent", ""))
         fault = owner.take_fault(path)
+        if fault is not None and fault.delay_s:
+            time.sleep(fault.delay_s)
+            if fault.status == 200 and fault.body is None and fault.truncate_to is None:
+                fault = None  # a slow but otherwise normal answer
         target = resolve_ci(owner.root, path)
         if fault is not None and fault.truncate_to is None:
             body = (
@@ -173,6 +179,7 @@ class NemwebServer:
         self.faults: list[Fault] = []
         self.fault_hook: FaultHook | None = None  # called first; return a Fault to apply it once
         self.requests: list[str] = []  # decoded paths, in order
+        self.user_agents: list[str] = []  # User-Agent of each request
         self._lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -242,9 +249,10 @@ class NemwebServer:
                     return fault
         return None
 
-    def record(self, path: str) -> None:
+    def record(self, path: str, user_agent: str = "") -> None:
         with self._lock:
             self.requests.append(path)
+            self.user_agents.append(user_agent)
 
     def count(self, fragment: str) -> int:
         """How many requests so far had `fragment` in their path."""
