@@ -160,31 +160,24 @@ def _align(start: dt.datetime, first: dt.datetime, step: int) -> dt.datetime:
 
 
 def _ledger_summary(root: Path) -> tuple[int, int, dict[str, str] | None]:
-    """(quarantined files, error files, newest error) from `_ledger/ledger.sqlite`, read-only."""
-    path = root / "_ledger" / "ledger.sqlite"
-    if not path.exists():
-        return 0, 0, None
+    """(quarantined files, error files, newest error or quarantine) from the ledger (read-only)."""
+    from aemo_wh.warehouse.ledger import Ledger
+
+    ledger = Ledger(root)
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        try:
-            counts = dict(
-                con.execute(
-                    "select status, count(*) from files where status in (?, ?) group by status",
-                    ("quarantined", "error"),
-                ).fetchall()
-            )
-            row = con.execute(
-                "select name, status, error, loaded_at from files where status in (?, ?) "
-                "order by loaded_at desc limit 1",
-                ("quarantined", "error"),
-            ).fetchone()
-        finally:
-            con.close()
+        counts = ledger.counts()
+        recent = ledger.rows(status="error", limit=1) + ledger.rows(status="quarantined", limit=1)
     except sqlite3.Error as exc:
-        raise WarehouseUnreadable(f"cannot read the ledger {path}: {exc}") from exc
+        raise WarehouseUnreadable(f"cannot read the ledger {ledger.path}: {exc}") from exc
     last = None
-    if row is not None:
-        last = {"file": row[0], "status": row[1], "error": row[2] or "", "at": row[3] or ""}
+    if recent:
+        row = max(recent, key=lambda r: r["loaded_at"] or "")
+        last = {
+            "file": row["name"],
+            "status": row["status"],
+            "error": row["error"] or "",
+            "at": row["loaded_at"],
+        }
     return counts.get("quarantined", 0), counts.get("error", 0), last
 
 
