@@ -1,0 +1,405 @@
+"""One ingest pass: list each source folder, download what is not loaded yet, parse, publish.
+
+Rules (issue 2): one listing request per folder per run; a file already in the ledger is
+skipped (by name; an identical sha256 under another name is recorded and not re-published); a
+bad file (truncated zip, HTML instead of a zip, unparseable rows, empty body) is moved to
+`_quarantine/` with one log line naming the file and the reason, and every other file still
+lands; a 404 or failed download is not recorded, so the next run tries again; a file is marked
+`loaded` only after its parquet is published. Another writer holding the lock = "busy", exit 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from aemo_wh.config import Settings
+from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
+from aemo_wh.http import FileGone, NemwebClient
+from aemo_wh.listing import ListingEntry
+from aemo_wh.log import get_logger
+from aemo_wh.mms_csv import ParsedFile, TableKey, iter_table_chunks, read_file
+from aemo_wh.sources import SOURCES, Source, source_for
+from aemo_wh.tables import TableSpec
+
+logger = get_logger(__name__)
+
+LARGE_FILE_BYTES = 256 * 1024**2  # single-table files above this are streamed in chunks
+CHUNK_BYTES = 32 * 1024**2
+
+
+@dataclass
+class IngestReport:
+    """What one pass did. `rows` is per warehouse table."""
+
+    loaded: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    duplicates: list[str] = field(default_factory=list)  # same bytes already loaded under another name
+    skipped: int = 0  # already in the ledger
+    retry_later: list[tuple[str, str]] = field(default_factory=list)  # 404 / failed download
+    errors: list[str] = field(default_factory=list)  # listing failures
+    busy: bool = False
+
+    @property
+    def files_loaded(self) -> int:
+        return len(self.loaded)
+
+    @property
+    def rows_total(self) -> int:
+        return sum(self.rows.values())
+
+    def add_rows(self, rows: dict[str, int]) -> None:
+        for table, n in rows.items():
+            self.rows[table] = self.rows.get(table, 0) + int(n)
+
+    def summary(self) -> str:
+        if self.busy:
+            return "busy: another writer holds the warehouse lock; nothing done"
+        parts = [f"{self.files_loaded} file(s) loaded, {self.rows_total} row(s)"]
+        if self.rows:
+            parts.append(", ".join(f"{t}={n}" for t, n in sorted(self.rows.items())))
+        parts.append(f"{self.skipped} already loaded")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicate(s)")
+        if self.quarantined:
+            parts.append(f"{len(self.quarantined)} quarantined")
+        if self.retry_later:
+            parts.append(f"{len(self.retry_later)} to retry next run")
+        if self.errors:
+            parts.append(f"{len(self.errors)} listing error(s)")
+        return "; ".join(parts)
+
+
+def select_sources(names: Iterable[str] | None) -> list[Source]:
+    if not names:
+        return list(SOURCES.values())
+    out = []
+    for n in names:
+        if n not in SOURCES:
+            raise ConfigError(f"unknown source {n!r}", hint=f"Known sources: {', '.join(SOURCES)}")
+        out.append(SOURCES[n])
+    return out
+
+
+def _open_warehouse(settings: Settings) -> Any:
+    from aemo_wh.warehouse import Warehouse
+
+    return Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
+
+
+def run_ingest(
+    settings: Settings, sources: Iterable[str] | None = None, include_archive: bool = False
+) -> IngestReport:
+    """List, download and land every file not loaded yet, for the chosen sources (default all)."""
+    from aemo_wh.warehouse import WarehouseBusy
+
+    chosen = select_sources(sources)
+    report = IngestReport()
+    wh = _open_warehouse(settings)
+    try:
+        with wh.writer() as writer, NemwebClient(settings.nemweb, root=settings.root) as client:
+            pass_ = _Pass(settings, wh, writer, report)
+            pass_.dl_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                for src in chosen:
+                    pass_.run_source(client, src, include_archive)
+            finally:
+                shutil.rmtree(pass_.dl_dir, ignore_errors=True)
+    except WarehouseBusy:
+        report.busy = True
+        logger.info("busy: another writer holds the warehouse lock; this ingest run does nothing")
+        return report
+    logger.info("ingest: %s", report.summary())
+    return report
+
+
+def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestReport:
+    """Land local files (tests, backfill, `aemo-wh ingest PATH...`); the files are copied, not moved.
+
+    The source is found from the file name, else from the tables inside (MMSDM monthly files).
+    Files already loaded (by name) are skipped; bad files are quarantined (a copy).
+    """
+    report = IngestReport()
+    wh = _open_warehouse(settings)
+    with wh.writer() as writer:
+        pass_ = _Pass(settings, wh, writer, report)
+        pass_.dl_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for p in paths:
+                path = Path(p)
+                if pass_.already_loaded(path.name):
+                    continue
+                work = pass_.dl_dir / path.name
+                shutil.copyfile(path, work)
+                try:
+                    pass_.land(work, name=path.name, url=str(path.resolve()), src=source_for(path.name))
+                finally:
+                    work.unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(pass_.dl_dir, ignore_errors=True)
+    logger.info("ingest files: %s", report.summary())
+    return report
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _spec_index() -> dict[tuple[str, str], tuple[Source, TableSpec]]:
+    return {spec.aemo: (src, spec) for src in SOURCES.values() for spec in src.tables}
+
+
+class _Pass:
+    """State of one run: the writer, the ledger, the report and the download budget."""
+
+    def __init__(self, settings: Settings, wh: Any, writer: Any, report: IngestReport) -> None:
+        self.settings = settings
+        self.wh = wh
+        self.writer = writer
+        self.report = report
+        self.dl_dir = settings.warehouse_dir / "_staging" / f"download-{os.getpid()}"
+        cap = settings.nemweb.max_files_per_run
+        self.budget = cap if cap > 0 else None
+
+    # -- listing --------------------------------------------------------------------------------
+
+    def already_loaded(self, name: str) -> bool:
+        row = self.wh.ledger.lookup(name)
+        if row is not None and _status(row) in ("loaded", "quarantined"):
+            self.report.skipped += 1
+            return True
+        return False
+
+    def run_source(self, client: NemwebClient, src: Source, include_archive: bool) -> None:
+        todo = self._list(client, src.current_dir, src, lambda n: bool(src.file_rx.fullmatch(n)))
+        if include_archive and src.archive_dir and src.archive_rx is not None:
+            arx = src.archive_rx
+            bundles = self._list(
+                client, src.archive_dir, src, lambda n: bool(arx.fullmatch(n)), optional=True
+            )
+            todo += self._uncovered_bundles(src, bundles)
+        for entry in todo:
+            if self.budget is not None and self.budget <= 0:
+                logger.info("%s: max_files_per_run reached; the rest waits for the next run", src.name)
+                return
+            if self.already_loaded(entry.name):
+                continue
+            self._fetch_and_land(client, src, entry)
+
+    def _list(
+        self, client: NemwebClient, folder: str, src: Source, keep: Any, optional: bool = False
+    ) -> list[ListingEntry]:
+        try:
+            entries = client.list_folder(folder)
+        except FileGone as exc:
+            if not optional:
+                msg = f"{src.name}: cannot list {folder}: {exc.msg}"
+                logger.error("%s", msg)
+                self.report.errors.append(msg)
+            else:
+                logger.warning("%s: no archive folder %s (%s)", src.name, folder, exc.msg)
+            return []
+        except NemwebFetchError as exc:
+            msg = f"{src.name}: cannot list {folder}: {exc.msg}"
+            logger.error("%s", msg)
+            self.report.errors.append(msg)
+            return []
+        return sorted((e for e in entries if not e.is_dir and keep(e.name)), key=lambda e: e.name)
+
+    def _uncovered_bundles(self, src: Source, bundles: list[ListingEntry]) -> list[ListingEntry]:
+        """Archive bundles whose days are not already complete from Current files in the ledger."""
+        if not bundles:
+            return []
+        per_day: dict[tuple[str, Any], int] = {}
+        for name in _ledger_names(self.wh, src.name):
+            got = src.interval_of(name)
+            if got is not None:
+                kind, ts = got
+                per_day[(kind, ts.date())] = per_day.get((kind, ts.date()), 0) + 1
+        out = []
+        for b in bundles:
+            span = src.archive_span(b.name)
+            if span is None:
+                continue
+            kind, first, end = span
+            days = (end - first).days
+            have = sum(per_day.get((kind, first.fromordinal(first.toordinal() + i)), 0) for i in range(days))
+            if have >= src.files_per_day * days:
+                logger.debug("%s: %s covered by Current files already loaded", src.name, b.name)
+                continue
+            out.append(b)
+        return out
+
+    # -- fetch and land ---------------------------------------------------------------------------
+
+    def _fetch_and_land(self, client: NemwebClient, src: Source, entry: ListingEntry) -> None:
+        dest = self.dl_dir / entry.name
+        if self.budget is not None:
+            self.budget -= 1
+        try:
+            client.download(entry, dest)
+        except NemwebFetchError as exc:
+            if isinstance(exc, FileGone):
+                logger.warning("%s: not found (404); will retry next run (%s)", entry.name, exc.msg)
+            else:
+                logger.error("%s: download failed; will retry next run: %s", entry.name, exc.msg)
+            self.writer.record_error(name=entry.name, source=src.name, url=entry.url, error=exc.msg)
+            self.report.retry_later.append((entry.name, exc.msg))
+            return
+        try:
+            self.land(dest, name=entry.name, url=entry.url, src=src)
+        finally:
+            dest.unlink(missing_ok=True)
+
+    def land(self, path: Path, name: str, url: str, src: Source | None) -> None:
+        """Parse and publish one local file, or quarantine it; record the outcome in the ledger."""
+        size = path.stat().st_size
+        sha = sha256_of(path)
+        dup = self.wh.ledger.find_sha256(sha)
+        if dup is not None and _field(dup, "name") != name and _status(dup) == "loaded":
+            self.writer.record_loaded(
+                name=name, source=src.name if src else _field(dup, "source"), url=url, size=size,
+                sha256=sha, publisher=_field(dup, "publisher") or "", rows={},
+            )  # fmt: skip
+            logger.info("%s: identical to %s (already loaded); nothing to publish", name, _field(dup, "name"))
+            self.report.duplicates.append(name)
+            return
+        source_name = src.name if src else "unknown"
+        try:
+            if _should_stream(path):
+                rows, publisher, source_name = self._land_streaming(path, name, src)
+            else:
+                parsed = read_file(path, name)
+                src = src or _source_by_tables(parsed)
+                if src is None:
+                    logger.warning("%s: holds no table this project lands; skipped", name)
+                    return
+                source_name = src.name
+                batch = [(spec, with_source_file(t, name)) for spec, t in src.extract(parsed)]
+                rows = self.writer.publish_batch(batch, source_file=name) if batch else {}
+                publisher = parsed.header.publisher
+        except (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
+            reason = exc.msg if isinstance(exc, BadSourceFile) else f"{type(exc).__name__}: {exc}"
+            # the writer logs the one line "quarantined <file>: <reason>"
+            self.writer.quarantine(
+                path, name=name, reason=reason, source=source_name, url=url, size=size, sha256=sha
+            )
+            self.report.quarantined.append((name, reason))
+            return
+        self.writer.record_loaded(
+            name=name, source=source_name, url=url, size=size, sha256=sha, publisher=publisher, rows=rows
+        )
+        self.report.loaded.append(name)
+        self.report.add_rows(rows)
+        logger.info("landed %s: %s", name, ", ".join(f"{t}={n}" for t, n in rows.items()) or "no rows")
+
+    def _land_streaming(self, path: Path, name: str, src: Source | None) -> tuple[dict[str, int], str, str]:
+        """Publish a large single-table file chunk by chunk (bounded memory)."""
+        index = _spec_index()
+        rows: dict[str, int] = {}
+        source_name = src.name if src else "unknown"
+        for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name):
+            hit = _spec_for(index, key, src)
+            if hit is None:
+                continue
+            owner, spec = hit
+            if spec.name in owner.transforms:
+                logger.warning(
+                    "%s: table %s needs the whole file; not landed when streaming", name, spec.name
+                )
+                continue
+            source_name = owner.name
+            batch = [(spec, with_source_file(chunk, name))]
+            for table, n in self.writer.publish_batch(batch, source_file=name).items():
+                rows[table] = rows.get(table, 0) + n
+        return rows, _publisher_of(path), source_name
+
+
+def _spec_for(
+    index: dict[tuple[str, str], tuple[Source, TableSpec]], key: TableKey, src: Source | None
+) -> tuple[Source, TableSpec] | None:
+    hit = index.get((key[0], key[1]))
+    if hit is None or (src is not None and hit[0] is not src):
+        return None
+    return hit
+
+
+def _source_by_tables(parsed: ParsedFile) -> Source | None:
+    keys = {(r, s) for r, s, _v in parsed.tables}
+    return next((src for src in SOURCES.values() if any(spec.aemo in keys for spec in src.tables)), None)
+
+
+def _should_stream(path: Path) -> bool:
+    """A CSV, or a zip holding exactly one CSV, whose uncompressed size exceeds LARGE_FILE_BYTES."""
+    import zipfile
+
+    with path.open("rb") as fh:
+        is_zip = fh.read(4).startswith(b"PK")
+    if not is_zip:
+        return path.stat().st_size > LARGE_FILE_BYTES
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+    except zipfile.BadZipFile:
+        return False  # read_file reports the precise reason
+    return (
+        len(infos) == 1
+        and infos[0].filename.lower().endswith(".csv")
+        and infos[0].file_size > LARGE_FILE_BYTES
+    )
+
+
+def _publisher_of(path: Path) -> str:
+    """The 4th field of the first C row (streaming path: read just the head)."""
+    import zipfile
+
+    head = b""
+    with path.open("rb") as fh:
+        start = fh.read(4)
+    if start.startswith(b"PK"):
+        with zipfile.ZipFile(path) as zf:
+            member = next((i for i in zf.infolist() if i.filename.lower().endswith(".csv")), None)
+            if member is not None:
+                with zf.open(member) as fh:
+                    head = fh.read(4096)
+    else:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    first = head.split(b"\n", 1)[0].decode("ascii", "replace").split(",")
+    return first[3].strip() if len(first) > 3 else ""
+
+
+def _field(row: Any, key: str) -> Any:
+    if row is None:
+        return None
+    if isinstance(row, dict):
+        return row.get(key)
+    return getattr(row, key, None)
+
+
+def _status(row: Any) -> str:
+    return str(_field(row, "status") or "")
+
+
+def _ledger_names(wh: Any, source: str) -> list[str]:
+    """Names of loaded files of one source (for the archive coverage check)."""
+    return [str(_field(r, "name")) for r in wh.ledger.rows(status="loaded", source=source)]
+
+
+def with_source_file(table: pa.Table, name: str) -> pa.Table:
+    """Add the `_source_file` column every raw row carries (docs/architecture.md)."""
+    if "_source_file" in table.column_names:
+        return table
+    return table.append_column("_source_file", pa.array([name] * table.num_rows, pa.string()))
