@@ -1,0 +1,176 @@
+"""Compaction and retention, through the same publish path as ingest.
+
+* A closed day (its last interval ended more than `settle` ago) with several files, or with
+  interval files, becomes one day file sorted by time then key.
+* A closed month becomes one month file sorted by `spec.month_sort` (e.g. duid, time), zstd,
+  122,880-row groups: one unit over a year then reads a few row groups per month.
+Both dedupe by primary key (newest `latest_by`, then the later file) although publishing already
+keeps keys unique. DuckDB does the work so a month bigger than memory spills to `_staging`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from aemo_wh.log import get_logger
+from aemo_wh.nemtime import now_nem
+from aemo_wh.tables import TABLES, TableSpec
+from aemo_wh.warehouse import layout
+from aemo_wh.warehouse.manifest import FileEntry
+
+if TYPE_CHECKING:
+    from aemo_wh.warehouse.writer import Writer
+
+logger = get_logger(__name__)
+
+SETTLE = dt.timedelta(hours=1)
+ROW_GROUP = 122_880
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _next_month(month: str) -> dt.date:
+    y, m = int(month[:4]), int(month[5:7])
+    return dt.date(y + (m == 12), m % 12 + 1, 1)
+
+
+def _midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def compact(
+    w: Writer, now: dt.datetime | None = None, tables: Iterable[str] | None = None, settle: dt.timedelta = SETTLE
+) -> dict:
+    """Compact every closed day and month of every time table; returns what was done."""
+    now = now or now_nem()
+    names = list(tables) if tables is not None else [n for n, s in TABLES.items() if s.time_column]
+    summary: dict = {"days": 0, "months": 0, "files_in": 0, "files_out": 0, "tables": {}}
+    for name in names:
+        spec = TABLES[name]
+        if spec.time_column is None:
+            continue
+        done = {"days": 0, "months": 0}
+        by_month: dict[str, list[FileEntry]] = {}
+        for e in w.manifest(name).files:
+            if e.date:
+                by_month.setdefault(e.date[:7], []).append(e)
+        for month, entries in sorted(by_month.items()):
+            if _midnight(_next_month(month)) + settle <= now:
+                if len(entries) > 1 or entries[0].level != "month":
+                    _compact_group(w, spec, entries, "month", month)
+                    done["months"] += 1
+                    summary["files_in"] += len(entries)
+                    summary["files_out"] += 1
+                continue
+            by_day: dict[str, list[FileEntry]] = {}
+            for e in entries:
+                by_day.setdefault(e.date, []).append(e)
+            for day, des in sorted(by_day.items()):
+                closed = _midnight(dt.date.fromisoformat(day) + dt.timedelta(days=1)) + settle <= now
+                if closed and (len(des) > 1 or des[0].level not in ("day", "month")):
+                    _compact_group(w, spec, des, "day", day)
+                    done["days"] += 1
+                    summary["files_in"] += len(des)
+                    summary["files_out"] += 1
+        summary["days"] += done["days"]
+        summary["months"] += done["months"]
+        if done["days"] or done["months"]:
+            summary["tables"][name] = done
+    if summary["days"] or summary["months"]:
+        logger.info(
+            "compacted %d day(s) and %d month(s): %d files -> %d",
+            summary["days"], summary["months"], summary["files_in"], summary["files_out"],
+        )
+    return summary
+
+
+def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: str, key: str) -> FileEntry:
+    """Merge `entries` into one file at `level` and swap it in with one manifest publish."""
+    tc = spec.time_column
+    assert tc is not None
+    files = [str(w.root / e.path) for e in entries]
+    staged = layout.staging_file(w.root, ".parquet")
+    tmpdir = w.root / layout.STAGING / f"duckdb-{layout.new_uid()}"
+    con = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": False,
+            "threads": 2,
+            "memory_limit": "2GB",
+            "temp_directory": str(tmpdir),
+            "preserve_insertion_order": False,
+        }
+    )
+    try:
+        con.execute("SET VARIABLE compact_files = ?::VARCHAR[]", [files])
+        src = (
+            "read_parquet(getvariable('compact_files'), union_by_name = true, hive_partitioning = false, "
+            "filename = '__file', file_row_number = true)"
+        )
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+        tiebreak = []
+        if spec.latest_by in cols:
+            tiebreak.append(f"{_q(spec.latest_by)} DESC NULLS LAST")
+        tiebreak += ["list_position(getvariable('compact_files'), __file) DESC", "file_row_number DESC"]
+        if level == "month":
+            order = list(spec.month_sort) + [c for c in spec.primary_key if c not in spec.month_sort]
+        else:
+            order = [tc] + [c for c in spec.primary_key if c != tc]
+        pk = ", ".join(_q(c) for c in spec.primary_key)
+        query = (
+            f"SELECT * EXCLUDE (__file, file_row_number) FROM {src} "
+            f"QUALIFY row_number() OVER (PARTITION BY {pk} ORDER BY {', '.join(tiebreak)}) = 1 "
+            f"ORDER BY {', '.join(_q(c) for c in order)}"
+        )
+        con.execute(
+            f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+        )
+        rows, lo, hi = con.execute(
+            f"SELECT count(*), min({_q(tc)}), max({_q(tc)}) FROM read_parquet('{staged}')"
+        ).fetchall()[0]
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+        if tmpdir.exists():
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    if level == "month":
+        rel, date = layout.month_path(spec.name, key), f"{key}-01"
+    else:
+        rel, date = layout.day_path(spec.name, dt.date.fromisoformat(key)), key
+    try:
+        w.install_file(staged, rel)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    entry = FileEntry(
+        rel, date, lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds"), int(rows), level
+    )
+    w.swap(spec.name, [entry], entries)
+    in_rows = sum(e.rows for e in entries)
+    if in_rows != rows:
+        logger.warning("%s %s: compaction dropped %d duplicate row(s)", spec.name, key, in_rows - rows)
+    return entry
+
+
+def apply_retention(w: Writer, days_by_table: dict[str, int], now: dt.datetime | None = None) -> dict:
+    """Drop whole files whose newest interval is older than `days` before `now` (NEM time)."""
+    now = now or now_nem()
+    out: dict[str, int] = {}
+    for name, days in days_by_table.items():
+        if days is None or days <= 0:
+            continue
+        cutoff = now - dt.timedelta(days=days)
+        old = [e for e in w.manifest(name).files if e.max_dt is not None and e.max_dt < cutoff]
+        if old:
+            w.swap(name, [], old)
+            out[name] = len(old)
+            logger.info("retention: %s dropped %d file(s) older than %s", name, len(old), cutoff.date())
+    return out

@@ -1,0 +1,308 @@
+"""The single writer: publish parquet + manifests, quarantine bad files, record the ledger.
+
+Obtained only through `Warehouse.writer()`, which holds the writer lock for its lifetime.
+Publish path for every table (ingest, compaction, registry, retention alike):
+new files -> `_staging` -> fsync -> `os.replace` to a new unique path -> fsync dir ->
+manifest replaced atomically -> superseded files to `_trash.json` (deleted after the grace period).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from aemo_wh.log import get_logger
+from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse import layout, merge
+from aemo_wh.warehouse.manifest import FileEntry, Manifest, read_manifest, write_manifest
+from aemo_wh.warehouse.trash import add_to_trash
+
+if TYPE_CHECKING:
+    from aemo_wh.warehouse.store import Warehouse
+
+logger = get_logger(__name__)
+
+DEFAULT_ROW_GROUP = 122_880
+
+
+def _iso(ts: dt.datetime | None) -> str | None:
+    return ts.isoformat(timespec="seconds") if ts is not None else None
+
+
+class Writer:
+    """All writes to the warehouse. Valid only inside `with warehouse.writer() as w:`."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.wh = warehouse
+        self.root = warehouse.root
+        self.ledger = warehouse.ledger
+        self._manifests: dict[str, Manifest] = {}
+        self._written: list[Path] = []  # final paths written since the last manifest publish
+
+    # -- manifests ------------------------------------------------------------------------------
+    def manifest(self, table: str) -> Manifest:
+        """The current manifest (cached: nobody else writes while we hold the lock)."""
+        if table not in self._manifests:
+            self._manifests[table] = read_manifest(self.root, table)
+        return self._manifests[table]
+
+    def swap(self, table: str, add: Iterable[FileEntry], remove: Iterable[FileEntry]) -> Manifest:
+        """Publish a new manifest: live files minus `remove` plus `add`; removed files to the trash.
+
+        The files in `add` must already be published (see `write_file`).
+        """
+        current = self.manifest(table)
+        gone = {e.path for e in remove}
+        files = [e for e in current.files if e.path not in gone] + list(add)
+        m = write_manifest(self.root, table, files, current.version)
+        self._manifests[table] = m
+        self._written.clear()
+        add_to_trash(self.root, sorted(gone), self.wh.grace_hours)
+        return m
+
+    def abandon(self) -> None:
+        """Delete files written since the last manifest publish (they were never visible)."""
+        for p in self._written:
+            p.unlink(missing_ok=True)
+        self._written.clear()
+
+    # -- files ----------------------------------------------------------------------------------
+    def write_file(
+        self,
+        table: pa.Table,
+        relpath: str,
+        *,
+        level: str,
+        date: str,
+        time_column: str | None,
+        source: str = "",
+        row_group_size: int = DEFAULT_ROW_GROUP,
+    ) -> FileEntry:
+        """Write `table` as an immutable parquet file at `relpath` (staging, fsync, rename)."""
+        final = self.root / relpath
+        if final.exists():
+            raise FileExistsError(f"refusing to overwrite published file {relpath}")
+        tmp = layout.staging_file(self.root, ".parquet")
+        try:
+            pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
+            layout.fsync_file(tmp)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self._written.append(final)
+        layout.fsync_dir(final.parent)
+        return self.entry_for(table, relpath, level=level, date=date, time_column=time_column, source=source)
+
+    def install_file(self, staged: Path, relpath: str) -> Path:
+        """Move an already written staging file (e.g. from DuckDB COPY) to `relpath`, durably."""
+        final = self.root / relpath
+        if final.exists():
+            raise FileExistsError(f"refusing to overwrite published file {relpath}")
+        layout.fsync_file(staged)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, final)
+        self._written.append(final)
+        layout.fsync_dir(final.parent)
+        return final
+
+    @staticmethod
+    def entry_for(
+        table: pa.Table, relpath: str, *, level: str, date: str, time_column: str | None, source: str = ""
+    ) -> FileEntry:
+        lo = hi = None
+        if time_column and table.num_rows:
+            lo, hi = merge.ts_range(table, time_column)
+        return FileEntry(relpath, date, _iso(lo), _iso(hi), table.num_rows, level, source)
+
+    # -- publishing ------------------------------------------------------------------------------
+    def publish_batch(self, items: Iterable[tuple[TableSpec, pa.Table]], source_file: str) -> dict[str, int]:
+        """Publish the tables parsed from one source file; returns rows per table name."""
+        out: dict[str, int] = {}
+        for spec, table in items:
+            out[spec.name] = out.get(spec.name, 0) + self.publish(spec, table, source_file)
+        return out
+
+    def publish(self, spec: TableSpec, table: pa.Table, source_file: str) -> int:
+        """Land `table` into `spec.name`: one file per partition date, merged by primary key."""
+        if spec.time_column is None:
+            raise ValueError(f"{spec.name} is a reference table: use replace_table()")
+        if table.num_rows == 0:
+            return 0
+        rows_in = table.num_rows
+        t = merge.dedupe_latest(merge.normalize(table, spec), spec)
+        stem = layout.safe_stem(source_file)
+        add: list[FileEntry] = []
+        remove: list[FileEntry] = []
+        try:
+            for date, part in merge.split_by_date(t, spec):
+                live = [e for e in self.manifest(spec.name).files if e.path not in {r.path for r in remove}]
+                live += add
+                part, replaced = self._merge_into_live(spec, part, live)
+                for old, new in replaced:
+                    if old in add:
+                        add.remove(old)
+                    else:
+                        remove.append(old)
+                    if new is not None:
+                        add.append(new)
+                if part.num_rows:
+                    rel = layout.interval_path(spec.name, date, stem)
+                    add.append(
+                        self.write_file(part, rel, level="interval", date=date.isoformat(),
+                                        time_column=spec.time_column, source=source_file)
+                    )
+            self.swap(spec.name, add, remove)
+        except BaseException:
+            self.abandon()
+            raise
+        return rows_in
+
+    def _merge_into_live(
+        self, spec: TableSpec, part: pa.Table, live: list[FileEntry]
+    ) -> tuple[pa.Table, list[tuple[FileEntry, FileEntry | None]]]:
+        """Apply newest-wins against live files that share keys with `part`.
+
+        Returns the rows of `part` that win, and (old entry, rewritten entry or None) for every
+        live file that lost rows. Cheap when nothing overlaps: only manifest min/max are checked.
+        """
+        tc = spec.time_column
+        assert tc is not None
+        lo, hi = merge.ts_range(part, tc)
+        cands = [e for e in live if e.level != "ref" and e.overlaps(lo, hi)]
+        if not cands:
+            return part, []
+        olds = []
+        for i, e in enumerate(cands):
+            path = self.root / e.path
+            names = set(pq.read_schema(path).names)
+            cols = [c for c in (*spec.primary_key, spec.latest_by) if c in names]
+            if not set(spec.primary_key) <= names:
+                continue
+            keys = pq.read_table(path, columns=cols, filters=[(tc, ">=", lo), (tc, "<=", hi)])
+            if keys.num_rows:
+                kt = merge.key_table(keys, spec, "__o")
+                olds.append(kt.append_column("__f", pa.array([i] * kt.num_rows, pa.int32())))
+        if not olds:
+            return part, []
+        old_keys = merge.unify(olds)
+        new_lose, old_lose = merge.resolve_collisions(merge.key_table(part, spec, "__n"), old_keys, spec)
+        part = merge.drop_rows(part, new_lose)
+        replaced: list[tuple[FileEntry, FileEntry | None]] = []
+        if old_lose.num_rows == 0:
+            return part, replaced
+        for i in sorted(set(old_lose["__f"].to_pylist())):
+            e = cands[i]
+            losers = old_lose.filter(pc.equal(old_lose["__f"], i))
+            full = pq.read_table(self.root / e.path)
+            kept = merge.drop_keys(full, losers, spec)
+            new_entry = None
+            if kept.num_rows:
+                new_entry = self.write_file(
+                    kept, self._rewrite_path(spec, e), level=e.level, date=e.date, time_column=tc, source=e.source
+                )
+            logger.debug("%s: %d row(s) of %s superseded", spec.name, full.num_rows - kept.num_rows, e.path)
+            replaced.append((e, new_entry))
+        return part, replaced
+
+    def _rewrite_path(self, spec: TableSpec, e: FileEntry) -> str:
+        date = dt.date.fromisoformat(e.date)
+        if e.level == "month":
+            return layout.month_path(spec.name, e.date[:7])
+        if e.level == "day":
+            return layout.day_path(spec.name, date)
+        return layout.interval_path(spec.name, date, layout.safe_stem(e.source or "merged"))
+
+    def replace_table(self, spec: TableSpec, table: pa.Table) -> int:
+        """Replace a whole reference table (e.g. duid_info) with `table` (level "ref")."""
+        t = merge.dedupe_latest(merge.normalize(table, spec), spec)
+        try:
+            entry = self.write_file(t, layout.ref_path(spec.name), level="ref", date="", time_column=None)
+            self.swap(spec.name, [entry], self.manifest(spec.name).files)
+        except BaseException:
+            self.abandon()
+            raise
+        return t.num_rows
+
+    # -- bad files and the ledger -----------------------------------------------------------------
+    def quarantine(
+        self,
+        path: Path,
+        *,
+        name: str,
+        reason: str,
+        source: str = "",
+        url: str = "",
+        size: int | None = None,
+        sha256: str | None = None,
+        publisher: str | None = None,
+    ) -> Path:
+        """Move a bad source file into `_quarantine/` and record why (status `quarantined`)."""
+        qdir = self.root / layout.QUARANTINE
+        qdir.mkdir(parents=True, exist_ok=True)
+        dest = qdir / Path(name).name
+        if dest.exists():
+            dest = qdir / f"{dest.stem}-{layout.new_uid()}{dest.suffix}"
+        path = Path(path)
+        if path.exists():
+            if size is None:
+                size = path.stat().st_size
+            shutil.move(str(path), dest)
+        self.ledger.record(
+            name=name, status="quarantined", source=source, url=url, size=size, sha256=sha256,
+            publisher=publisher, error=reason,
+        )
+        logger.warning("quarantined %s: %s (-> %s)", name, reason, dest.relative_to(self.root))
+        return dest
+
+    def record_loaded(
+        self,
+        *,
+        name: str,
+        source: str,
+        url: str = "",
+        size: int | None = None,
+        sha256: str | None = None,
+        publisher: str | None = None,
+        rows: dict[str, int] | None = None,
+    ) -> None:
+        """Mark a source file loaded (call only after its parquet was published)."""
+        self.ledger.record(
+            name=name, status="loaded", source=source, url=url, size=size, sha256=sha256,
+            publisher=publisher, rows=rows,
+        )
+
+    def record_error(
+        self,
+        *,
+        name: str,
+        source: str,
+        url: str = "",
+        error: str,
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> None:
+        """Record a failed fetch/parse that the next run retries."""
+        self.ledger.record(name=name, status="error", source=source, url=url, size=size, sha256=sha256, error=error)
+
+    # -- maintenance -----------------------------------------------------------------------------
+    def compact(self, now: dt.datetime | None = None, tables: Iterable[str] | None = None) -> dict:
+        """Closed days -> one day file; closed months -> one month file (see compaction.py)."""
+        from aemo_wh.warehouse.compaction import compact
+
+        return compact(self, now=now, tables=tables)
+
+    def apply_retention(self, days_by_table: dict[str, int], now: dt.datetime | None = None) -> dict:
+        """Drop files whose newest interval is older than the table's retention (whole files)."""
+        from aemo_wh.warehouse.compaction import apply_retention
+
+        return apply_retention(self, days_by_table, now=now)
