@@ -1,0 +1,290 @@
+"""The simulated NEMWeb mirror on disk: Current files, Archive bundles, irregularities, metadata.
+
+Layout (as nemweb.com.au):
+
+    Reports/Current/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmddHHMM>_<id>.zip
+    Reports/Current/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmddHHMM>_<id>.zip
+    Reports/Current/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_<yyyymmddHHMMSS>_<id>.zip
+    Reports/Archive/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmdd>.zip          (daily zip of zips)
+    Reports/Archive/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmdd>.zip         (daily zip of zips)
+    Reports/Archive/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_<yyyymmdd>.zip  (weekly,
+                                                    Thursday to Wednesday, 336 members, as the real one)
+
+Dispatch files stay in Current from the start of yesterday (NEM time); older whole days are
+bundled. File mtimes are the publication times, so listings show real-looking dates.
+`.demo_mirror.json` and `.demo_units.parquet` (hidden from listings) let `demo live` continue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from aemo_wh.demo import writers
+from aemo_wh.demo.model import UNKNOWN_DUID, Simulation, prepare_units, simulate
+from aemo_wh.demo.network import LINKS
+from aemo_wh.demo.weather import REGIONS
+from aemo_wh.log import get_logger
+from aemo_wh.nemtime import NEM_TZ, floor_interval, now_nem
+
+logger = get_logger(__name__)
+
+META = ".demo_mirror.json"
+UNITS = ".demo_units.parquet"
+DEFAULT_SEED = 2026
+
+
+@dataclass(frozen=True)
+class Folder:
+    key: str
+    current: str
+    archive: str
+    prefix: str  # archive bundle name prefix
+    archive_days: int  # 1 = daily bundles, 7 = weekly (Thursday start)
+
+
+FOLDERS = (
+    Folder("scada", "Reports/Current/Dispatch_SCADA", "Reports/Archive/Dispatch_SCADA", "PUBLIC_DISPATCHSCADA", 1),
+    Folder("dispatchis", "Reports/Current/DispatchIS_Reports", "Reports/Archive/DispatchIS_Reports",
+           "PUBLIC_DISPATCHIS", 1),
+    Folder("rooftop", "Reports/Current/ROOFTOP_PV/ACTUAL", "Reports/Archive/ROOFTOP_PV/ACTUAL",
+           "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT", 7),
+)  # fmt: skip
+_STAMP = re.compile(r"_(\d{12}|\d{14})_\d{16}\.zip$", re.IGNORECASE)
+
+
+@dataclass
+class MirrorMeta:
+    """What a mirror was built from, and its deliberate irregularities."""
+
+    seed: int
+    start: str  # NEM time iso: intervals end after this
+    end: str  # last interval end written
+    days: int
+    missing_interval: str | None  # no SCADA / DispatchIS file for this interval end
+    republished_interval: str | None  # a second SCADA file with newer LASTCHANGED for this interval
+    unknown_duid: str = UNKNOWN_DUID
+    publisher: str = writers.PUBLISHER
+
+    @classmethod
+    def read(cls, root: Path) -> MirrorMeta:
+        return cls(**json.loads((root / META).read_text(encoding="utf-8")))
+
+    def write(self, root: Path) -> None:
+        tmp = root / (META + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        os.replace(tmp, root / META)
+
+    @property
+    def end_ts(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.end)
+
+    @property
+    def start_ts(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.start)
+
+
+def is_mirror(root: Path) -> bool:
+    return (root / META).is_file()
+
+
+def _set_mtime(path: Path, when: dt.datetime) -> None:
+    ts = when.replace(tzinfo=NEM_TZ).timestamp()
+    os.utime(path, (ts, ts))
+
+
+def _interval_of(name: str) -> dt.datetime:
+    stamp = _STAMP.search(name)
+    if not stamp:
+        raise ValueError(f"not a Current file name: {name}")
+    s = stamp.group(1)
+    return dt.datetime.strptime(s, "%Y%m%d%H%M%S" if len(s) == 14 else "%Y%m%d%H%M")
+
+
+def bundle_start(folder: Folder, name: str) -> dt.date:
+    """First day of the Archive bundle a Current file belongs to."""
+    ts = _interval_of(name)
+    if folder.key == "rooftop":  # by label (publication) day, weeks starting Thursday
+        day = ts.date()
+        return day - dt.timedelta(days=(day.weekday() - 3) % 7)
+    return (ts - dt.timedelta(minutes=5)).date()  # the NEM day the interval starts in
+
+
+def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> dict[str, list[writers.SourceFile]]:
+    """Current files for every interval of `sim` ending after `after` (irregularities applied)."""
+    duids = sim.units["duid"].to_list()
+    net_imp = sim.net_import
+    nettarget = np.zeros_like(net_imp)
+    for j, lk in enumerate(LINKS):
+        nettarget[:, REGIONS.index(lk.region_to)] += sim.target[:, j]
+        nettarget[:, REGIONS.index(lk.region_from)] -= sim.target[:, j]
+    times = [t.astype("datetime64[s]").astype(dt.datetime) for t in sim.times]
+    first = next((i for i, t in enumerate(times) if t > after), len(times))
+    values = writers.numbers(sim.scada[first:].ravel()) if first < len(times) else []
+    k = len(duids)
+    out: dict[str, list[writers.SourceFile]] = defaultdict(list)
+    missing = dt.datetime.fromisoformat(meta.missing_interval) if meta.missing_interval else None
+    republished = dt.datetime.fromisoformat(meta.republished_interval) if meta.republished_interval else None
+    for i in range(first, len(times)):
+        ts = times[i]
+        if ts == missing:
+            continue
+        vals = values[(i - first) * k : (i - first + 1) * k]
+        out["scada"].append(writers.scada_file(ts, duids, vals))
+        if ts == republished:
+            out["scada"].append(writers.scada_file(ts, duids, _revise(vals, duids, sim, i), republish_delay_min=45))
+        out["dispatchis"].append(writers.dispatchis_file(ts, writers.DispatchValues(
+            price=sim.price[i], demand=sim.demand[i], available=sim.available[i],
+            dispatchable_gen=sim.dispatchable_gen[i], dispatchable_load=sim.dispatchable_load[i],
+            net_interchange=-nettarget[i] + sim.loss_share[i], intermittent=sim.intermittent[i],
+            metered=sim.metered[i], target=sim.target[i], losses=sim.mwlosses[i], marginal=sim.marginal[i],
+            export_limit=sim.limits.export[i], import_limit=sim.limits.import_[i],
+        )))  # fmt: skip
+        # Rooftop: the half hour ending ts is published 30 minutes later, if that is not after the end.
+        if ts.minute % 30 == 0 and ts + dt.timedelta(minutes=30) <= times[-1]:
+            out["rooftop"].append(writers.rooftop_file(ts, dict(zip(REGIONS, sim.rooftop[i], strict=True))))
+    # Rooftop half hours whose publication time passed only now (their interval is before `after`).
+    for i in range(0, first):
+        ts = times[i]
+        if ts.minute % 30 == 0 and after < ts + dt.timedelta(minutes=30) <= times[-1]:
+            out["rooftop"].append(writers.rooftop_file(ts, dict(zip(REGIONS, sim.rooftop[i], strict=True))))
+    return out
+
+
+def _revise(vals: list[str], duids: list[str], sim: Simulation, i: int) -> list[str]:
+    """The re-published file corrects three solar/wind readings by a few MW (a real SCADA fix)."""
+    roles = sim.units["role"].to_list()
+    picks = [j for j, r in enumerate(roles) if r in ("solar", "wind") and sim.scada[i, j] > 5][:3]
+    revised = list(vals)
+    for j in picks:
+        revised[j] = writers.number(sim.scada[i, j] - 2.5)
+    return revised
+
+
+def write_current(root: Path, files: dict[str, list[writers.SourceFile]]) -> int:
+    n = 0
+    for folder in FOLDERS:
+        target = root / folder.current
+        target.mkdir(parents=True, exist_ok=True)
+        for f in files.get(folder.key, []):
+            path = target / f.name
+            path.write_bytes(f.data)
+            _set_mtime(path, f.published)
+            n += 1
+    return n
+
+
+def roll(root: Path, keep_from: dt.date, now: dt.datetime) -> int:
+    """Bundle Current files of whole days before `keep_from` into Archive (and drop them from Current).
+
+    A weekly (rooftop) bundle is written only once its whole week is before `keep_from`.
+    """
+    bundles = 0
+    for folder in FOLDERS:
+        cur = root / folder.current
+        if not cur.is_dir():
+            continue
+        groups: dict[dt.date, list[Path]] = defaultdict(list)
+        for p in cur.iterdir():
+            if p.is_file() and _STAMP.search(p.name):
+                groups[bundle_start(folder, p.name)].append(p)
+        arch = root / folder.archive
+        for start, paths in sorted(groups.items()):
+            if start + dt.timedelta(days=folder.archive_days) > keep_from:
+                continue
+            arch.mkdir(parents=True, exist_ok=True)
+            paths.sort(key=lambda p: p.name)
+            members = [(p.name, p.read_bytes(), dt.datetime.fromtimestamp(p.stat().st_mtime, NEM_TZ).replace(tzinfo=None))
+                       for p in paths]  # fmt: skip
+            target = arch / f"{folder.prefix}_{start:%Y%m%d}.zip"
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(writers.zip_many(members))
+            os.replace(tmp, target)
+            published = dt.datetime.combine(start + dt.timedelta(days=folder.archive_days), dt.time(4, 30))
+            _set_mtime(target, min(published, now))
+            for p in paths:
+                p.unlink()
+            bundles += 1
+    return bundles
+
+
+def load_units(settings: object | None = None) -> pl.DataFrame:
+    from aemo_wh.registry import load_duid_info
+
+    return prepare_units(load_duid_info(settings))  # type: ignore[arg-type]
+
+
+def default_end() -> dt.datetime:
+    """The latest 5-minute boundary before now (NEM time)."""
+    return floor_interval(now_nem(), 5)
+
+
+def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.datetime | None = None,
+                 units: pl.DataFrame | None = None) -> MirrorMeta:  # fmt: skip
+    """Write a fresh mirror of `days` whole days before `end`'s day plus that day up to `end`."""
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    end = floor_interval(end or default_end(), 5)
+    start = dt.datetime.combine(end.date() - dt.timedelta(days=days), dt.time())
+    units = units if units is not None else load_units()
+    yesterday = end.date() - dt.timedelta(days=1)
+    missing = dt.datetime.combine(yesterday, dt.time(14, 35))
+    republished = dt.datetime.combine(yesterday, dt.time(11, 0))
+    meta = MirrorMeta(
+        seed=seed, start=start.isoformat(), end=end.isoformat(), days=days,
+        missing_interval=missing.isoformat() if start < missing <= end else None,
+        republished_interval=republished.isoformat() if start < republished <= end else None,
+    )  # fmt: skip
+    if out.exists():
+        for folder in ("Reports",):
+            shutil.rmtree(out / folder, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    sim = simulate(units, start, end, seed)
+    files = simulation_files(sim, start, meta)
+    n = write_current(out, files)
+    bundles = roll(out, keep_from=yesterday, now=end)
+    units.write_parquet(out / UNITS)
+    meta.write(out)
+    logger.info("demo mirror %s: %d files, %d archive bundles, %s .. %s", out, n, bundles, start, end)
+    return meta
+
+
+def append_intervals(root: Path, until: dt.datetime | None = None, count: int | None = None) -> list[dt.datetime]:
+    """Continue a mirror: simulate new intervals after its end and publish them (then roll days).
+
+    `count` new intervals, or up to `until` (default: the latest 5-minute boundary before now).
+    Returns the new interval ends.
+    """
+    meta = MirrorMeta.read(root)
+    units = pl.read_parquet(root / UNITS)
+    old_end = meta.end_ts
+    if count is not None:
+        new_end = old_end + dt.timedelta(minutes=5 * count)
+    else:
+        new_end = floor_interval(until or default_end(), 5)
+    if new_end <= old_end:
+        return []
+    sim = simulate(units, meta.start_ts, new_end, meta.seed)
+    files = simulation_files(sim, old_end, meta)
+    write_current(root, files)
+    roll(root, keep_from=new_end.date() - dt.timedelta(days=1), now=max(new_end, now_nem()))
+    meta.end = new_end.isoformat()
+    meta.write(root)
+    return [f.interval for f in files.get("dispatchis", [])]
+
+
+def iter_current(root: Path) -> Iterable[Path]:
+    for folder in FOLDERS:
+        d = root / folder.current
+        if d.is_dir():
+            yield from sorted(d.iterdir())

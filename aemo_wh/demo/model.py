@@ -1,0 +1,426 @@
+"""The NEM simulator: unit SCADA, regional demand, interconnector flows and prices.
+
+Units are the real DUIDs of the registry (region, fuel class, capacity); only MW is invented.
+Each interval is balanced per region by construction:
+
+    sum(unit MW, loads negative) + metered net import = TOTALDEMAND + allocated link losses
+
+How: weather drives solar, wind and rooftop PV (rooftop lowers TOTALDEMAND, the operational
+demand); coal follows smoothed net demand with ramp limits and random outages; batteries and
+pumps follow the solar trough / evening peak; the rest of the NEM's need is shared out as "flex"
+(hydro then gas in merit order) in proportion to each region's flex capacity; the resulting
+regional surpluses fix the flows on the region tree, which are clipped to the links' limits, and
+each region's flex then covers exactly what its own balance still needs (curtailing wind and
+solar when it would go below must-run, with negative prices). Prices follow flex utilisation,
+separate when a link binds, and spike rarely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from aemo_wh.demo.network import LINKS, PAIRS, Limits, losses, pair_links, simulate_limits, split_pair_flow
+from aemo_wh.demo.weather import REGIONS, Weather, ar1, hours_of_day, rng_for, simulate_weather
+
+MARKET_PRICE_CAP = 20300.0
+MARKET_FLOOR = -1000.0
+UNKNOWN_DUID = "XNEWSF1"  # a new solar farm the registry does not know yet (unknown-DUID alert)
+UNKNOWN_CAPACITY_MW = 30.0
+FLEX_MIN_SHARE = 0.06  # must-run share of hydro + gas capacity
+# Registered as generators but really interconnector metering (Basslink): their MW is a flow,
+# already in DISPATCHINTERCONNECTORRES, so the simulator does not invent output for them.
+NOT_UNITS = frozenset({"BLNKTAS", "BLNKVIC"})
+
+ROLE_OF_FUEL = {
+    "Coal": "coal", "Gas": "gas", "Hydro": "hydro", "Wind": "wind", "Solar": "solar",
+    "Battery": "bat_gen", "Bioenergy": "steady", "Other": "steady", "Distillate": "peaker",
+}  # fmt: skip
+
+
+def unit_role(fuel_class: str | None, dispatch_type: str | None) -> str | None:
+    """How the simulator drives a unit, from its registry fuel class and dispatch type."""
+    fuel = fuel_class or "Other"
+    kind = (dispatch_type or "generator").lower()
+    if kind.startswith("bidirectional"):
+        return "bdu"
+    if kind.startswith("load"):
+        if fuel in ("Battery", "Battery Charging"):
+            return "bat_load"
+        if fuel in ("Hydro", "Pumps"):
+            return "pump"
+        return "load_other"
+    if fuel == "Battery Charging":
+        return "bat_load"
+    if fuel == "Pumps":
+        return "pump"
+    return ROLE_OF_FUEL.get(fuel)
+
+
+def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
+    """The simulated fleet: registry units with a role and a capacity, plus the one unknown DUID."""
+    cap = pl.coalesce(
+        pl.when(pl.col("registered_capacity_mw") > 0).then(pl.col("registered_capacity_mw")),
+        pl.when(pl.col("max_capacity_mw") > 0).then(pl.col("max_capacity_mw")),
+    )
+    df = (
+        duid_info.select("duid", "region_id", "fuel_class", "dispatch_type", "registered_capacity_mw", "max_capacity_mw")
+        .with_columns(
+            capacity_mw=cap.clip(upper_bound=3000.0),
+            role=pl.struct("fuel_class", "dispatch_type").map_elements(
+                lambda s: unit_role(s["fuel_class"], s["dispatch_type"]), return_dtype=pl.String
+            ),
+        )
+        .filter(
+            pl.col("region_id").is_in(list(REGIONS))
+            & pl.col("role").is_not_null()
+            & (pl.col("capacity_mw") > 0)
+            & pl.col("duid").is_not_null()
+            & ~pl.col("duid").is_in(list(NOT_UNITS))
+        )
+        .unique("duid", keep="first")
+        .select("duid", "region_id", "role", "capacity_mw")
+        .with_columns(registered=pl.lit(True))
+    )
+    if df.height == 0:
+        raise ValueError("the registry has no units the simulator can drive")
+    if UNKNOWN_DUID in set(duid_info["duid"].to_list()):
+        raise ValueError(f"{UNKNOWN_DUID} is in the registry; pick another unknown DUID")
+    extra = pl.DataFrame(
+        {"duid": [UNKNOWN_DUID], "region_id": ["NSW1"], "role": ["solar"],
+         "capacity_mw": [UNKNOWN_CAPACITY_MW], "registered": [False]}
+    )  # fmt: skip
+    return pl.concat([df, extra]).sort("duid")
+
+
+@dataclass
+class Simulation:
+    """Everything the writers need, as arrays over (interval, unit | region | link)."""
+
+    times: np.ndarray  # (n,) datetime64[s] interval ends, NEM time
+    units: pl.DataFrame  # duid, region_id, role, capacity_mw, registered
+    scada: np.ndarray  # (n, units) MW; loads positive consumption, BDUs signed
+    demand: np.ndarray  # (n, regions) TOTALDEMAND
+    rooftop: np.ndarray  # (n, regions) rooftop PV MW at each interval end
+    price: np.ndarray  # (n, regions) RRP
+    metered: np.ndarray  # (n, links) METEREDMWFLOW
+    target: np.ndarray  # (n, links) MWFLOW
+    mwlosses: np.ndarray  # (n, links)
+    limits: Limits
+    marginal: np.ndarray  # (n, links) MARGINALVALUE ($/MWh, non-zero when binding)
+    loss_share: np.ndarray  # (n, regions) losses allocated to the region
+    available: np.ndarray  # (n, regions) AVAILABLEGENERATION
+    dispatchable_gen: np.ndarray  # (n, regions) scheduled generation (flex + coal)
+    dispatchable_load: np.ndarray  # (n, regions) load consumption incl. battery charging
+    intermittent: np.ndarray  # (n, regions) wind + solar
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def net_import(self) -> np.ndarray:
+        """(n, regions) metered net import per region (+ into the region)."""
+        out = np.zeros((len(self.times), len(REGIONS)))
+        for j, lk in enumerate(LINKS):
+            out[:, REGIONS.index(lk.region_to)] += self.metered[:, j]
+            out[:, REGIONS.index(lk.region_from)] -= self.metered[:, j]
+        return out
+
+    def region_generation(self, registered_only: bool = True) -> np.ndarray:
+        """(n, regions) sum of unit MW per region, loads counted negative."""
+        roles = self.units["role"].to_numpy()
+        sign = np.where(np.isin(roles, ["bat_load", "pump", "load_other"]), -1.0, 1.0)
+        keep = self.units["registered"].to_numpy() if registered_only else np.ones(len(roles), bool)
+        ri = region_index(self.units)
+        out = np.zeros((len(self.times), len(REGIONS)))
+        for r in range(len(REGIONS)):
+            m = (ri == r) & keep
+            out[:, r] = (self.scada[:, m] * sign[m]).sum(axis=1)
+        return out
+
+
+def region_index(units: pl.DataFrame) -> np.ndarray:
+    return np.array([REGIONS.index(r) for r in units["region_id"].to_list()])
+
+
+def interval_times(start: dt.datetime, end: dt.datetime) -> np.ndarray:
+    """Interval ends after `start` up to and including `end` (5-minute steps, NEM time)."""
+    first = np.datetime64(start, "s") + np.timedelta64(300, "s")
+    return np.arange(first, np.datetime64(end, "s") + np.timedelta64(1, "s"), np.timedelta64(300, "s"))
+
+
+def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: int) -> Simulation:
+    """Simulate every interval ending in (start, end]; deterministic for (units, start, seed)."""
+    times = interval_times(start, end)
+    n, k = len(times), units.height
+    w = simulate_weather(times, seed)
+    ri = region_index(units)
+    roles = units["role"].to_numpy()
+    cap = units["capacity_mw"].to_numpy().astype(float)
+    h = hours_of_day(times)
+    day = ((times.astype("datetime64[D]") - np.datetime64(start.date(), "D")).astype(np.int64)).clip(0)
+    ndays = int(day.max()) + 1 if n else 1
+    unit_rng = rng_for(seed, "units.static")
+    merit = unit_rng.uniform(size=k)  # fixed per unit: order within a fleet
+    aux = np.where(unit_rng.uniform(size=k) < 0.3, unit_rng.uniform(0.05, 0.5, size=k), 0.0)
+    noise = ar1(rng_for(seed, "units.noise"), n, k, tau_intervals=8)
+    daily = rng_for(seed, "units.daily").uniform(size=(ndays, k))[day]
+    out = np.zeros((n, k))
+
+    def is_(role: str) -> np.ndarray:
+        return roles == role
+
+    # Utility solar (single-axis trackers: flatter than rooftop), tiny auxiliary load at night.
+    m = is_("solar")
+    sun_u = np.power(w.sun[:, ri[m]], 0.6) * w.clear[:, ri[m]]
+    out[:, m] = np.clip(cap[m] * 0.88 * sun_u * (1.0 + 0.04 * noise[:, m]), 0.0, cap[m])
+    out[:, m] = np.where(w.sun[:, ri[m]] > 0, out[:, m], -aux[m])
+    # Wind: regional index plus a local gusty component.
+    m = is_("wind")
+    local = ar1(rng_for(seed, "wind.unit"), n, int(m.sum()), tau_intervals=10)
+    x = 1.15 * w.wind[:, ri[m]] + 0.45 * local - 0.55
+    out[:, m] = cap[m] * 0.93 / (1.0 + np.exp(-1.6 * x))
+    # Steady plant (bioenergy, other): around half capacity.
+    m = is_("steady")
+    out[:, m] = cap[m] * np.clip(0.5 + 0.08 * noise[:, m], 0.0, 1.0)
+    # Batteries: charge in the solar trough, discharge at the evening peak (a daily random depth).
+    charge = _bump(h, 12.6, 1.7)[:, None] * np.clip(w.sun[:, ri] * 2.0, 0, 1)
+    discharge = np.broadcast_to((_bump(h, 19.0, 1.2) + 0.25 * _bump(h, 7.5, 0.8))[:, None], (n, k))
+    depth = np.where(is_("bdu"), 0.15 + 0.3 * daily, 0.35 + 0.5 * daily)
+    for role, sign_c, sign_d in (("bdu", -1.0, 1.0), ("bat_gen", 0.0, 1.0), ("bat_load", 1.0, 0.0)):
+        m = is_(role)
+        out[:, m] = cap[m] * depth[:, m] * (sign_c * charge[:, m] * 0.8 + sign_d * discharge[:, m])
+    m = is_("pump")  # pumped hydro pumps through the middle of sunny days, most days
+    out[:, m] = cap[m] * 0.7 * _bump(h, 12.5, 2.0)[:, None] * (daily[:, m] < 0.65) * np.clip(w.clear[:, ri[m]], 0, 1)
+    m = is_("load_other")
+    out[:, m] = cap[m] * np.clip(0.3 + 0.05 * noise[:, m], 0.0, 1.0)
+
+    demand = np.round(w.underlying - w.rooftop, 2)
+    flex_units = is_("gas") | is_("hydro")
+    _coal(out, is_("coal"), cap, ri, demand, seed, reserve=float((cap * flex_units).sum()) * 0.12)
+
+    registered = units["registered"].to_numpy()
+    load_sign = np.where(np.isin(roles, ["bat_load", "pump", "load_other"]), -1.0, 1.0)
+    flex_m = (is_("gas") | is_("hydro")) & registered
+    inflex = _by_region(out * load_sign * (~flex_m & registered), ri)
+    flex_cap = _by_region(np.broadcast_to(cap * flex_m * 0.95, (n, k)), ri)
+    flex_min = FLEX_MIN_SHARE * flex_cap
+    # Stage A: share the NEM's remaining need in proportion to flex capacity -> regional surpluses.
+    # Hydro is shared out more readily than gas; an oversupply (need below must-run) becomes
+    # curtailment shared in proportion to each region's wind and solar output.
+    need = demand.sum(axis=1) + 120.0 - inflex.sum(axis=1)
+    weight = _by_region(np.broadcast_to(cap * flex_m * np.where(roles == "hydro", 1.6, 1.0), (n, k)), ri)
+    share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1.0)
+    renew = _by_region(np.clip(out, 0, None) * (is_("wind") | is_("solar")) * registered, ri)
+    over = np.clip(flex_min.sum(axis=1) - need, 0.0, None)
+    # Each region first covers its own need (within its flex range); the NEM remainder is shared.
+    own = np.clip(demand - inflex, flex_min, flex_cap)
+    desired = 0.65 * (own + (need - own.sum(axis=1))[:, None] * share) + 0.35 * need[:, None] * share
+    desired = np.maximum(desired, flex_min)
+    desired -= over[:, None] * renew / np.maximum(renew.sum(axis=1, keepdims=True), 1.0)
+    surplus = inflex + desired - demand
+    limits = simulate_limits(n, seed)
+    metered = _flows(surplus, limits)
+    mwlosses = losses(metered)
+    loss_share = np.zeros((n, len(REGIONS)))
+    for j, lk in enumerate(LINKS):
+        loss_share[:, REGIONS.index(lk.region_from)] += 0.5 * mwlosses[:, j]
+        loss_share[:, REGIONS.index(lk.region_to)] += 0.5 * mwlosses[:, j]
+    net_import = np.zeros((n, len(REGIONS)))
+    for j, lk in enumerate(LINKS):
+        net_import[:, REGIONS.index(lk.region_to)] += metered[:, j]
+        net_import[:, REGIONS.index(lk.region_from)] -= metered[:, j]
+    # Stage B: each region's flex covers exactly what its balance still needs.
+    flex = demand + loss_share - net_import - inflex
+    curtailed = _curtail(out, flex, flex_min, ri, roles, registered)
+    flex = demand + loss_share - net_import - _by_region(out * load_sign * (~flex_m & registered), ri)
+    shortfall = _peakers(out, flex, flex_cap, ri, roles, cap)
+    flex = demand + loss_share - net_import - _by_region(out * load_sign * (~flex_m & registered), ri)
+    _dispatch_flex(out, flex, ri, roles, cap, merit, registered)
+
+    util = flex / np.maximum(flex_cap, 1.0)
+    price, marginal = _prices(util, curtailed, shortfall, flex_cap, metered, limits, h, seed)
+    tnoise = ar1(rng_for(seed, "flows.target"), n, len(LINKS), tau_intervals=3)
+    target = np.clip(metered + 12.0 * tnoise, limits.import_, limits.export)
+    avail_units = np.where(np.isin(roles, ["solar", "wind"]), np.maximum(out, 0) * 1.05, cap * 0.95)
+    gen_mask = ~np.isin(roles, ["bat_load", "pump", "load_other"])
+    return Simulation(
+        times=times,
+        units=units,
+        scada=out,
+        demand=demand,
+        rooftop=w.rooftop,
+        price=price,
+        metered=metered,
+        target=target,
+        mwlosses=mwlosses,
+        limits=limits,
+        marginal=marginal,
+        loss_share=loss_share,
+        available=_by_region(avail_units * gen_mask, ri),
+        dispatchable_gen=_by_region(out * (flex_m | is_("coal")), ri),
+        dispatchable_load=_by_region(np.where(load_sign < 0, out, np.minimum(out, 0) * -1) * registered, ri),
+        intermittent=_by_region(out * (is_("solar") | is_("wind")) * registered, ri),
+        extras={"curtailed": curtailed, "shortfall": shortfall, "util": util},
+    )
+
+
+def _bump(h: np.ndarray, centre: float, width: float) -> np.ndarray:
+    d = (h - centre + 12.0) % 24.0 - 12.0
+    return np.exp(-0.5 * (d / width) ** 2)
+
+
+def _by_region(values: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    out = np.zeros((values.shape[0], len(REGIONS)))
+    for r in range(len(REGIONS)):
+        out[:, r] = values[:, ri == r].sum(axis=1)
+    return out
+
+
+def _coal(out: np.ndarray, m: np.ndarray, cap: np.ndarray, ri: np.ndarray, demand: np.ndarray, seed: int,
+          reserve: float) -> None:  # fmt: skip
+    """Coal: available units follow smoothed regional net demand, ramp-limited; random outages."""
+    idx = np.flatnonzero(m)
+    if not len(idx):
+        return
+    n = out.shape[0]
+    c = cap[idx]
+    u = rng_for(seed, "coal.outage").uniform(size=(n, len(idx)))
+    up = np.empty((n, len(idx)), dtype=bool)
+    state = u[0] > 0.06 if n else np.ones(len(idx), bool)  # a few units start on outage
+    p_fail, p_back = 1.0 / (288 * 45), 1.0 / (288 * 1.3)
+    for t in range(n):
+        state = np.where(state, u[t] >= p_fail, u[t] < p_back)
+        up[t] = state
+    # Regional net demand for coal: demand less wind and solar already simulated, per coal capacity.
+    renew = _by_region(np.where(m, 0.0, out), ri)
+    # The market dispatches coal NEM-wide: one level for every available unit (plus a wobble).
+    nem_net = demand.sum(axis=1) - renew.sum(axis=1) - reserve
+    level = np.clip(0.9 * nem_net / max(float(c.sum()), 1.0), 0.42, 0.9)
+    lvl = np.broadcast_to(level[:, None], (n, len(idx)))
+    wobble = ar1(rng_for(seed, "coal.wobble"), n, len(idx), tau_intervals=24)
+    ramp = 0.02 * c
+    prev = c * lvl[0] * up[0] if n else c
+    alpha = 1.0 / 18.0  # ~1.5 h smoothing of the level
+    smooth = lvl[0].copy() if n else None
+    for t in range(n):
+        smooth = smooth + alpha * (lvl[t] - smooth)
+        tgt = c * np.clip(smooth + 0.015 * wobble[t], 0.4, 0.95) * up[t]
+        prev = np.clip(tgt, prev - ramp * np.where(up[t], 1.0, 6.0), prev + ramp)
+        out[t, idx] = prev
+
+
+def _flows(surplus: np.ndarray, limits: Limits) -> np.ndarray:
+    """Link flows from regional surpluses on the tree (leaves first), clipped to the limits."""
+    n = surplus.shape[0]
+    s = {r: surplus[:, i] for i, r in enumerate(REGIONS)}
+    flows = np.zeros((n, len(LINKS)))
+
+    def pair_flow(pair: tuple[str, str], want: np.ndarray) -> np.ndarray:
+        idx = pair_links(pair)
+        lo = limits.import_[:, idx].sum(axis=1)
+        hi = limits.export[:, idx].sum(axis=1)
+        f = np.clip(want, lo, hi)
+        flows[:, idx] = split_pair_flow(f, idx, limits)
+        return f
+
+    f_nq = pair_flow(("NSW1", "QLD1"), -s["QLD1"])
+    f_vs = pair_flow(("VIC1", "SA1"), -s["SA1"])
+    f_tv = pair_flow(("TAS1", "VIC1"), s["TAS1"])
+    pair_flow(("VIC1", "NSW1"), s["VIC1"] + f_tv - f_vs)
+    del f_nq
+    return np.round(flows, 5)
+
+
+def _curtail(out: np.ndarray, flex: np.ndarray, flex_min: np.ndarray, ri: np.ndarray, roles: np.ndarray,
+             registered: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Where flex would fall below must-run, curtail wind and solar (then coal) in that region."""
+    deficit = np.clip(flex_min - flex, 0.0, None)
+    curtailed = np.zeros_like(deficit)
+    for group in (("wind", "solar"), ("coal",)):
+        for r in range(len(REGIONS)):
+            cols = np.flatnonzero((ri == r) & np.isin(roles, group) & registered)
+            if not len(cols):
+                continue
+            part = np.clip(out[:, cols], 0.0, None)
+            total = part.sum(axis=1)
+            cut = np.minimum(deficit[:, r], total)
+            frac = np.where(total > 0, cut / np.maximum(total, 1e-9), 0.0)
+            out[:, cols] = np.where(out[:, cols] > 0, out[:, cols] * (1.0 - frac[:, None]), out[:, cols])
+            deficit[:, r] -= cut
+            curtailed[:, r] += cut
+    return curtailed
+
+
+def _peakers(out: np.ndarray, flex: np.ndarray, flex_cap: np.ndarray, ri: np.ndarray, roles: np.ndarray,
+             cap: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Where flex would exceed its capacity, start distillate peakers; returns what is still short."""
+    short = np.clip(flex - flex_cap, 0.0, None)
+    for r in range(len(REGIONS)):
+        cols = np.flatnonzero((ri == r) & (roles == "peaker"))
+        if not len(cols):
+            continue
+        run = np.minimum(short[:, r], cap[cols].sum())
+        out[:, cols] = run[:, None] * cap[cols] / cap[cols].sum()
+        short[:, r] -= run
+    return short
+
+
+def _dispatch_flex(out: np.ndarray, flex: np.ndarray, ri: np.ndarray, roles: np.ndarray, cap: np.ndarray,
+                   merit: np.ndarray, registered: np.ndarray) -> None:  # fmt: skip
+    """Fill each region's flex with a merit stack: hydro first tranche, gas by merit, hydro rest.
+
+    The last unit of the stack takes any excess beyond capacity, so the balance stays exact.
+    """
+    for r in range(len(REGIONS)):
+        hydro = np.flatnonzero((ri == r) & (roles == "hydro") & registered)
+        gas = np.flatnonzero((ri == r) & (roles == "gas") & registered)
+        gas = gas[np.argsort(merit[gas])]
+        tranches = [(u, 0.55 * cap[u]) for u in hydro] + [(u, 0.95 * cap[u]) for u in gas]
+        tranches += [(u, 0.40 * cap[u]) for u in hydro]
+        if not tranches:
+            continue
+        remaining = flex[:, r].copy()
+        for u in [t[0] for t in tranches]:
+            out[:, u] = 0.0
+        for i, (u, size) in enumerate(tranches):
+            last = i == len(tranches) - 1
+            take = np.clip(remaining, 0.0, None) if last else np.clip(remaining, 0.0, size)
+            out[:, u] += take
+            remaining = remaining - take
+
+
+def _prices(util: np.ndarray, curtailed: np.ndarray, shortfall: np.ndarray, flex_cap: np.ndarray,
+            metered: np.ndarray, limits: Limits, h: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """RRP per region: a supply curve over flex utilisation, negatives when curtailing, spikes rarely,
+    and separation across a binding link (importer up, exporter down)."""
+    n = util.shape[0]
+    noise = ar1(rng_for(seed, "price.noise"), n, len(REGIONS), tau_intervals=6)
+    u = np.clip(util, 0.0, 1.2)
+    price = 38.0 + 250.0 * u + 3000.0 * np.power(np.clip(u - 0.7, 0, None), 2) + 9.0 * noise
+    depth = np.clip(curtailed / np.maximum(0.15 * flex_cap, 1.0), 0.0, 1.0)
+    price = np.where(curtailed > 0.5, -8.0 - 60.0 * depth + 4.0 * noise, price)
+    price = np.where(shortfall > 0.5, MARKET_PRICE_CAP * 0.9, price)
+    draw = rng_for(seed, "price.spike").uniform(size=(n, len(REGIONS) + 1))
+    evening = (_bump(h, 18.5, 1.4) > 0.5)[:, None]
+    spike = (draw[:, : len(REGIONS)] < 1.0 / (288 * 4)) & evening
+    price = np.where(spike, 2500.0 + (MARKET_PRICE_CAP - 3000.0) * draw[:, -1:] ** 2, price)
+    marginal = np.zeros_like(metered)
+    tol = 1e-6
+    for j, lk in enumerate(LINKS):
+        at_export = metered[:, j] >= limits.export[:, j] - tol
+        at_import = metered[:, j] <= limits.import_[:, j] + tol
+        binding = at_export | at_import
+        base = np.abs(price[:, REGIONS.index(lk.region_to)])
+        gap = np.minimum(12.0 + 0.3 * base * np.clip(noise[:, 0] * 0.2 + 1.0, 0.5, 1.5), 250.0)
+        importer = np.where(at_export, REGIONS.index(lk.region_to), REGIONS.index(lk.region_from))
+        exporter = np.where(at_export, REGIONS.index(lk.region_from), REGIONS.index(lk.region_to))
+        rows = np.flatnonzero(binding)
+        price[rows, importer[rows]] += 0.5 * gap[rows]
+        price[rows, exporter[rows]] -= 0.5 * gap[rows]
+        marginal[:, j] = np.where(at_export, gap, np.where(at_import, -gap, 0.0))
+    return np.round(np.clip(price, MARKET_FLOOR, MARKET_PRICE_CAP), 5), np.round(marginal, 5)
+
+
+__all__ = ["PAIRS", "Simulation", "Weather", "prepare_units", "simulate", "UNKNOWN_DUID"]

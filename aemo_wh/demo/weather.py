@@ -1,0 +1,113 @@
+"""Weather and demand for the simulator: sun by region, clouds, wind, regional demand, rooftop PV.
+
+Everything is a function of the interval-end time axis and a seed. Random draws are time-major
+(`rng.standard_normal((n, k))`) from one generator per named process, so simulating a longer window
+from the same start gives the same prefix: `demo live` re-simulates and appends new intervals only.
+No statistic of the whole series (mean, max) is used anywhere for the same reason.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
+
+
+@dataclass(frozen=True)
+class RegionClimate:
+    lat: float  # degrees (south negative): load-weighted centre of the region
+    lon: float  # degrees east: sets solar noon in NEM time (UTC+10)
+    underlying_mw: float  # typical underlying demand (before rooftop PV)
+    rooftop_mw: float  # rooftop PV output under a clear summer noon sky
+
+
+CLIMATE = {
+    "NSW1": RegionClimate(-33.9, 151.0, 9500.0, 4300.0),
+    "QLD1": RegionClimate(-27.5, 153.0, 7900.0, 3900.0),
+    "SA1": RegionClimate(-34.9, 138.6, 1850.0, 1350.0),
+    "TAS1": RegionClimate(-42.9, 147.3, 1250.0, 230.0),
+    "VIC1": RegionClimate(-37.8, 145.0, 6300.0, 3200.0),
+}
+# Rooftop sub-regions published next to their parent (they sum to it), as in real files.
+ROOFTOP_SUBREGIONS = {"QLD1": (("QLDC", 0.09), ("QLDN", 0.22), ("QLDS", 0.69)), "TAS1": (("TASN", 0.62), ("TASS", 0.38))}
+
+
+def rng_for(seed: int, name: str) -> np.random.Generator:
+    """One independent generator per named process (adding a process never shifts another)."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def ar1(rng: np.random.Generator, n: int, k: int, tau_intervals: float) -> np.ndarray:
+    """k independent AR(1) series of unit variance with e-folding time `tau_intervals`."""
+    eps = rng.standard_normal((n, k))
+    phi = float(np.exp(-1.0 / tau_intervals))
+    scale = float(np.sqrt(1.0 - phi * phi))
+    out = np.empty_like(eps)
+    if n:
+        out[0] = eps[0]
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + scale * eps[t]
+    return out
+
+
+def hours_of_day(times: np.ndarray) -> np.ndarray:
+    """Hour of day (float, NEM time) of each timestamp (datetime64)."""
+    minutes = (times - times.astype("datetime64[D]")).astype("timedelta64[m]").astype(np.int64)
+    return minutes / 60.0
+
+
+def sun_factor(times: np.ndarray, region: str) -> np.ndarray:
+    """Cosine of the solar zenith angle (>= 0) at each timestamp for the region's centre."""
+    c = CLIMATE[region]
+    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(np.int64) + 1
+    decl = np.radians(-23.44) * np.cos(2 * np.pi / 365.0 * (doy + 10))
+    solar_hour = hours_of_day(times) - 10.0 + c.lon / 15.0  # NEM time is UTC+10
+    hour_angle = np.radians(15.0 * (solar_hour - 12.0))
+    lat = np.radians(c.lat)
+    cosz = np.sin(lat) * np.sin(decl) + np.cos(lat) * np.cos(decl) * np.cos(hour_angle)
+    return np.clip(cosz, 0.0, None)
+
+
+def _bump(h: np.ndarray, centre: float, width: float) -> np.ndarray:
+    d = (h - centre + 12.0) % 24.0 - 12.0
+    return np.exp(-0.5 * (d / width) ** 2)
+
+
+@dataclass
+class Weather:
+    sun: np.ndarray  # (n, regions) cos zenith
+    clear: np.ndarray  # (n, regions) 0..1 share of sunlight getting through clouds
+    wind: np.ndarray  # (n, regions) regional wind index (unit variance AR)
+    underlying: np.ndarray  # (n, regions) underlying demand MW
+    rooftop: np.ndarray  # (n, regions) rooftop PV MW at the interval end
+
+
+def simulate_weather(times: np.ndarray, seed: int) -> Weather:
+    """Sun, clouds, wind and demand for every region at every interval end."""
+    n, k = len(times), len(REGIONS)
+    mid = times - np.timedelta64(150, "s")
+    sun = np.stack([sun_factor(mid, r) for r in REGIONS], axis=1)
+    # Clouds: slow regional weather systems plus faster local passing cloud.
+    slow = ar1(rng_for(seed, "cloud.slow"), n, k, tau_intervals=12 * 18)
+    fast = ar1(rng_for(seed, "cloud.fast"), n, k, tau_intervals=6)
+    cloudiness = 1.0 / (1.0 + np.exp(-(1.3 * slow + 0.5 * fast - 1.2)))
+    clear = 1.0 - 0.8 * cloudiness
+    wind = 0.85 * ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10) + 0.53 * ar1(
+        rng_for(seed, "wind.nem"), n, 1, tau_intervals=12 * 30
+    )
+    h = hours_of_day(times)
+    dow = ((times.astype("datetime64[D]").astype(np.int64) + 3) % 7)  # 0 = Monday
+    weekend = np.where(dow >= 5, 0.93, 1.0)
+    shape = 0.80 + 0.10 * _bump(h, 8.0, 1.4) + 0.22 * _bump(h, 18.6, 2.1) + 0.15 * _bump(h, 13.5, 3.5)
+    shape -= 0.06 * _bump(h, 3.8, 2.0)
+    temp = ar1(rng_for(seed, "temperature"), n, k, tau_intervals=12 * 24)
+    noise = ar1(rng_for(seed, "demand.noise"), n, k, tau_intervals=4)
+    base = np.array([CLIMATE[r].underlying_mw for r in REGIONS])
+    hot = 1.0 + 0.05 * temp + 0.04 * np.clip(temp, 0, None) * _bump(h, 16.0, 3.0)[:, None]
+    underlying = base[None, :] * (shape * weekend)[:, None] * hot * (1.0 + 0.006 * noise)
+    roof_cap = np.array([CLIMATE[r].rooftop_mw for r in REGIONS])
+    rooftop = roof_cap[None, :] * np.power(sun, 1.15) * clear
+    return Weather(sun=sun, clear=clear, wind=wind, underlying=underlying, rooftop=rooftop)
