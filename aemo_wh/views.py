@@ -1,0 +1,108 @@
+"""The analytic views: `connect()` = the raw warehouse views + every `sql/NN_<view>.sql` in order.
+
+Everything that reads data (dashboard, email report, alerts, health, shell, tests) opens its
+connection here and calls `refresh(con)` before reading; parameters are always bound.
+
+Besides the raw views, the SQL files need three things this module provides first:
+- `_registry_base`: the published `duid_info` table (level "ref", written by `registry refresh`),
+  or, until there is one, the registry built from the workbook shipped in `aemo_wh/data/`;
+- variable `duid_overrides_files`: [empty template, the user's overrides CSV if valid];
+- variable `interconnector_ref_file`: the shipped interconnector reference CSV.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from aemo_wh.config import PROJECT_ROOT, Settings
+from aemo_wh.errors import AemoWhError
+from aemo_wh.log import get_logger
+from aemo_wh.registry.build import workbook_frame
+from aemo_wh.registry.overrides import read_overrides
+from aemo_wh.warehouse import reader
+
+logger = get_logger(__name__)
+
+SQL_DIR = PROJECT_ROOT / "sql"
+_OVERRIDES_VAR = "aemo_wh_overrides_file"
+
+
+def data_file(name: str) -> Path:
+    return Path(str(resources.files("aemo_wh") / "data" / name))
+
+
+def sql_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    """The view files in the order they are applied (NN_ prefix)."""
+    return sorted(p for p in sql_dir.glob("[0-9][0-9]_*.sql"))
+
+
+def _settings_root(settings_or_root: Settings | Path | str) -> tuple[Path, Path | None]:
+    if isinstance(settings_or_root, Settings):
+        s = settings_or_root
+        return s.warehouse_dir, s.path(s.paths.overrides)
+    return Path(settings_or_root), None
+
+
+def overrides_files(overrides: Path | None) -> list[str]:
+    """The overrides CSVs the duid_info view reads: the empty template (all columns), + the user's.
+
+    A user file that fails validation is left out with an error in the log (the registry still
+    works; `aemo-wh registry show` prints the problem).
+    """
+    files = [str(data_file("duid_overrides_template.csv"))]
+    if overrides is not None and overrides.is_file():
+        try:
+            read_overrides(overrides)
+            files.append(str(overrides.resolve()))
+        except AemoWhError as exc:
+            logger.error("ignoring DUID overrides: %s", exc.msg)
+    return files
+
+
+def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The registry base, overrides and interconnector inputs of the SQL files."""
+    registry_files = con.execute("select getvariable('duid_info_files')").fetchall()[0][0] or []
+    if registry_files:
+        con.execute(
+            "create or replace view _registry_base as select duid, station_name, region_id, participant, "
+            "dispatch_type, fuel_source, technology, fuel_class, registered_capacity_mw, max_capacity_mw "
+            "from read_parquet(getvariable('duid_info_files'), union_by_name = true)"
+        )
+    else:
+        frame = workbook_frame()  # noqa: F841  (read by the replacement scan below)
+        con.execute("create or replace table _registry_shipped as select * from frame")
+        con.execute("create or replace view _registry_base as select * from _registry_shipped")
+    overrides = con.execute(f"select getvariable('{_OVERRIDES_VAR}')").fetchall()[0][0]
+    files = overrides_files(Path(overrides) if overrides else None)
+    con.execute("set variable duid_overrides_files = ?::varchar[]", [files])
+    con.execute("set variable interconnector_ref_file = ?", [str(data_file("interconnectors.csv"))])
+
+
+def apply_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """Run every view file in order (each is `create or replace`, so this is idempotent)."""
+    _apply_reference(con)
+    for path in sql_files(sql_dir):
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+        except duckdb.Error as exc:
+            raise AemoWhError(f"view file {path.name} failed: {exc}") from exc
+
+
+def connect(settings_or_root: Settings | Path | str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the raw warehouse views and every analytic view."""
+    root, overrides = _settings_root(settings_or_root)
+    con = reader.connect_raw(root)
+    con.execute(f"set variable {_OVERRIDES_VAR} = ?", [str(overrides) if overrides else None])
+    apply_views(con)
+    return con
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Pick up newly published files; True when the manifests moved on (views re-applied)."""
+    if not reader.refresh(con):
+        return False
+    apply_views(con)  # the raw refresh re-created the raw views (incl. duid_info): lay ours over
+    return True

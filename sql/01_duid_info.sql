@@ -1,0 +1,64 @@
+-- duid_info
+-- The DUID registry: one row per unit with region, owner, fuel class and capacity.
+--
+-- Grain:    one row per duid
+-- Keys:     duid
+-- Sources:  _registry_base (the published warehouse table `duid_info` written by
+--           `aemo-wh registry refresh`, else the workbook shipped in aemo_wh/data/), and the user's
+--           overrides CSV (settings.paths.overrides) read at query time, so edits apply at once.
+-- Caveats:  An override cell left blank keeps the registry value; a DUID only in the overrides is
+--           added (fuel_class 'Other' when not given). Values are trimmed; fuel_class and
+--           dispatch_type are matched case-insensitively. `aemo-wh registry show` validates the file.
+
+create or replace view duid_info as
+with
+
+overrides_raw as (
+    select *
+    from read_csv(getvariable('duid_overrides_files'), header = true, all_varchar = true,
+                  union_by_name = true, comment = '#')
+),
+
+overrides as (
+    select
+        upper(trim(o.duid)) as duid,
+        any_value(nullif(trim(o.station_name), '')) as station_name,
+        any_value(upper(nullif(trim(o.region_id), ''))) as region_id,
+        any_value(nullif(trim(o.participant), '')) as participant,
+        any_value(case lower(trim(o.dispatch_type))
+            when 'generating unit' then 'generator' when 'generator' then 'generator'
+            when 'load' then 'load' when 'scheduled load' then 'load'
+            when 'bidirectional unit' then 'bidirectional' when 'bidirectional' then 'bidirectional'
+        end) as dispatch_type,
+        any_value(nullif(trim(o.fuel_source), '')) as fuel_source,
+        any_value(nullif(trim(o.technology), '')) as technology,
+        any_value(fc.fuel_class) as fuel_class,
+        any_value(try_cast(nullif(trim(o.registered_capacity_mw), '') as double)) as registered_capacity_mw,
+        any_value(try_cast(nullif(trim(o.max_capacity_mw), '') as double)) as max_capacity_mw
+    from overrides_raw as o
+    left join fuel_classes as fc on lower(trim(o.fuel_class)) = lower(fc.fuel_class) and fc.is_unit_class
+    where coalesce(trim(o.duid), '') <> ''
+    group by upper(trim(o.duid))
+),
+
+final as (
+    select
+        coalesce(o.duid, b.duid) as duid,
+        coalesce(o.station_name, b.station_name) as station_name,
+        coalesce(o.region_id, b.region_id) as region_id,
+        coalesce(o.participant, b.participant) as participant,
+        coalesce(o.dispatch_type, b.dispatch_type) as dispatch_type,
+        coalesce(o.fuel_source, b.fuel_source) as fuel_source,
+        coalesce(o.technology, b.technology) as technology,
+        coalesce(o.fuel_class, b.fuel_class, 'Other') as fuel_class,
+        coalesce(o.registered_capacity_mw, b.registered_capacity_mw) as registered_capacity_mw,
+        coalesce(o.max_capacity_mw, b.max_capacity_mw) as max_capacity_mw,
+        o.duid is not null as is_overridden
+    from _registry_base as b
+    full outer join overrides as o on o.duid = b.duid
+)
+
+select * from final;
+
+comment on view duid_info is
+    'DUID registry (AEMO registration list + user overrides): region, owner, fuel class, capacity. Grain: duid.';
