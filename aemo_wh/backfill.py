@@ -15,7 +15,7 @@ How (bounded memory, resumable):
 
 * The plan is built from listings: one per Archive folder, one per MMSDM month (only for months
   that Archive does not fully cover). `--dry-run` prints it with the total size and stops.
-* Each file is downloaded to `_staging/backfill/` (streamed to disk), landed, then deleted.
+* Each file is downloaded to `<warehouse>/_backfill/` (streamed to disk), landed, then deleted.
   Monthly files are parsed in chunks (`mms_csv.iter_table_chunks`) and published chunk by chunk,
   so memory stays bounded whatever the file size.
 * A file is skipped when the ledger already has it as `loaded`; the ledger row is written only
@@ -64,7 +64,7 @@ _MMSDM_OLD = re.compile(
 _MMSDM_NEW = re.compile(
     r"PUBLIC_ARCHIVE#(?P<table>[A-Z0-9_]+)#FILE(?P<part>\d+)#(?P<ym>\d{6})010000\.zip", re.I
 )
-STAGING = "_staging/backfill"
+STAGING = "_backfill"  # downloads in progress; not under _staging/, which each writer start purges
 CHUNK_BYTES = 32 * 1024**2
 
 
@@ -430,14 +430,14 @@ def _land_monthly(
 ) -> dict[str, int] | None:
     """Stream a monthly MMSDM file in chunks into the writer; ledger row only at the end."""
     from aemo_wh.errors import BadSourceFile
-    from aemo_wh.ingest import _publisher_of, sha256_of
+    from aemo_wh.ingest import _publisher_of, sha256_of, with_source_file
     from aemo_wh.mms_csv import iter_table_chunks
     from aemo_wh.sources import SOURCES
 
     src = SOURCES[f.source]
     specs = {spec.aemo: spec for spec in src.tables}
     rows: dict[str, int] = {}
-    size = path.stat().st_size
+    size, sha = path.stat().st_size, sha256_of(path)
     with wh.writer() as writer:
         try:
             for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=f.name):
@@ -448,15 +448,17 @@ def _land_monthly(
                 if hook is not None:
                     logger.warning("backfill: %s: %s needs whole-file context; skipped", f.name, spec.name)
                     continue
-                for table, n in writer.publish_batch([(spec, chunk)], source_file=f.name).items():
+                batch = [(spec, with_source_file(chunk, f.name))]
+                for table, n in writer.publish_batch(batch, source_file=f.name).items():
                     rows[table] = rows.get(table, 0) + n
                     progress.rows_added(n)
         except BadSourceFile as exc:
-            writer.quarantine(path, name=f.name, reason=exc.msg, source=src.name)
-            logger.error("backfill: quarantined %s: %s", f.name, exc.msg)
+            writer.quarantine(
+                path, name=f.name, reason=exc.msg, source=src.name, url=f.url, size=size, sha256=sha
+            )
             return None
         writer.record_loaded(
-            name=f.name, source=src.name, url=f.url, size=size, sha256=sha256_of(path),
+            name=f.name, source=src.name, url=f.url, size=size, sha256=sha,
             publisher=_publisher_of(path), rows=rows,
         )  # fmt: skip
     return rows

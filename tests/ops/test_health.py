@@ -73,7 +73,7 @@ def test_stale_warehouse_exits_1_with_json(fresh, monkeypatch, capsys):
     assert doc["exit_code"] == 1
     by_table = {t["table"]: t for t in doc["tables"]}
     assert by_table["unit_scada"]["status"] == "stale"
-    assert by_table["unit_scada"]["age_minutes"] == 125.0
+    assert by_table["unit_scada"]["age_minutes"] == 128.0  # newest 09:55, checked at 12:03
     # Half-hourly rooftop gets a longer allowance than the 5-minute tables.
     assert (
         by_table["rooftop_pv_actual"]["stale_after_minutes"] > by_table["unit_scada"]["stale_after_minutes"]

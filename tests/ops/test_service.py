@@ -135,3 +135,46 @@ def test_stop_from_another_thread_ends_the_real_clock_loop_promptly(settings):
     started = dt.datetime.now()
     assert svc.run() == 0
     assert (dt.datetime.now() - started).total_seconds() < 5
+
+
+def test_aemo_wh_run_stops_cleanly_on_sigterm(tmp_path):
+    """The real command over a real (loopback) NEMWeb tree: starts, polls, exits 0 on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from aemo_wh.nemweb_server import NemwebServer
+
+    from .conftest import build_tree
+
+    tree = build_tree(tmp_path / "nemweb")
+    logs = tmp_path / "logs"
+    with NemwebServer(tree) as srv:
+        env = dict(os.environ)
+        env.update(
+            AEMO_WH_NEMWEB_BASE_URL=srv.url,
+            AEMO_WH_PATHS_WAREHOUSE=str(tmp_path / "warehouse"),
+            AEMO_WH_PATHS_LOGS=str(logs),
+        )
+        root = Path(__file__).resolve().parents[2]
+        proc = subprocess.Popen([sys.executable, "-m", "aemo_wh.cli", "run", "--source", "rooftop_pv"],
+                                env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            log = logs / "aemo_wh.log"
+            while time.monotonic() < deadline:
+                if log.exists() and "ingest:" in log.read_text():
+                    break
+                time.sleep(0.2)
+            assert srv.count("/Reports/Current/ROOFTOP_PV/ACTUAL") >= 1  # the start-up poll listed it
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    text = (logs / "aemo_wh.log").read_text()
+    assert "SIGTERM received" in text and "service: stopped" in text
