@@ -58,6 +58,7 @@ class Ledger:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.path = ledger_path(self.root)
+        self._wcon: sqlite3.Connection | None = None
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
@@ -73,16 +74,22 @@ class Ledger:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30)
-        try:
+        """A transaction on the (cached) write connection; only the lock holder writes."""
+        if self._wcon is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=30)
             con.execute("pragma journal_mode=wal")
             con.execute("pragma synchronous=full")
             con.executescript(_SCHEMA)
-            with con:
-                yield con
-        finally:
-            con.close()
+            self._wcon = con
+        with self._wcon:
+            yield self._wcon
+
+    def close(self) -> None:
+        """Close the write connection (the Warehouse does this when the writer lock is released)."""
+        if self._wcon is not None:
+            self._wcon.close()
+            self._wcon = None
 
     def ensure(self) -> None:
         """Create the database (and the WAL files) so read-only readers can open it."""

@@ -82,12 +82,12 @@ def dedupe_latest(table: pa.Table, spec: TableSpec) -> pa.Table:
         return table
     idx = pa.array(range(n), pa.int64())
     work = table.select(pk).append_column("__i", idx)
-    keys = [(c, "ascending") for c in pk]
+    keys = [(c, "ascending", "at_start") for c in pk]
     if spec.latest_by in table.column_names:
         work = work.append_column("__lc", table[spec.latest_by])
-        keys.append(("__lc", "ascending"))
-    keys.append(("__i", "ascending"))
-    order = pc.sort_indices(work, sort_keys=keys, null_placement="at_start")
+        keys.append(("__lc", "ascending", "at_start"))
+    keys.append(("__i", "ascending", "at_start"))
+    order = pc.sort_indices(work, sort_keys=keys)
     srt = work.take(order)
     last = None
     for c in pk:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -56,6 +55,7 @@ class Warehouse:
                 w.abandon()
                 raise
         finally:
+            self.ledger.close()
             lock.release()
 
     # -- writer start-up (lock held) ---------------------------------------------------------------
@@ -147,7 +147,3 @@ def _purge_dir(d: Path) -> int:
             p.unlink(missing_ok=True)
         n += 1
     return n
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

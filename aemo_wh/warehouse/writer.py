@@ -60,7 +60,10 @@ class Writer:
         The files in `add` must already be published (see `write_file`).
         """
         current = self.manifest(table)
+        add = list(add)
         gone = {e.path for e in remove}
+        if not add and not gone:
+            return current
         files = [e for e in current.files if e.path not in gone] + list(add)
         m = write_manifest(self.root, table, files, current.version)
         self._manifests[table] = m
@@ -126,20 +129,35 @@ class Writer:
 
     # -- publishing ------------------------------------------------------------------------------
     def publish_batch(self, items: Iterable[tuple[TableSpec, pa.Table]], source_file: str) -> dict[str, int]:
-        """Publish the tables parsed from one source file; returns rows per table name."""
+        """Publish the tables parsed from one source file; returns rows per table name.
+
+        Every table is validated before any is written, so a bad table (a missing key column,
+        a row without a time) fails the whole batch before anything becomes visible.
+        """
+        prepared = [(spec, self._prepare(spec, table), table.num_rows) for spec, table in items]
         out: dict[str, int] = {}
-        for spec, table in items:
-            out[spec.name] = out.get(spec.name, 0) + self.publish(spec, table, source_file)
+        for spec, t, n in prepared:
+            if t is not None:
+                self._land(spec, t, source_file)
+            out[spec.name] = out.get(spec.name, 0) + n
         return out
 
     def publish(self, spec: TableSpec, table: pa.Table, source_file: str) -> int:
         """Land `table` into `spec.name`: one file per partition date, merged by primary key."""
+        t = self._prepare(spec, table)
+        if t is not None:
+            self._land(spec, t, source_file)
+        return table.num_rows
+
+    @staticmethod
+    def _prepare(spec: TableSpec, table: pa.Table) -> pa.Table | None:
         if spec.time_column is None:
             raise ValueError(f"{spec.name} is a reference table: use replace_table()")
         if table.num_rows == 0:
-            return 0
-        rows_in = table.num_rows
-        t = merge.dedupe_latest(merge.normalize(table, spec), spec)
+            return None
+        return merge.dedupe_latest(merge.normalize(table, spec), spec)
+
+    def _land(self, spec: TableSpec, t: pa.Table, source_file: str) -> None:
         stem = layout.safe_stem(source_file)
         add: list[FileEntry] = []
         remove: list[FileEntry] = []
@@ -165,7 +183,6 @@ class Writer:
         except BaseException:
             self.abandon()
             raise
-        return rows_in
 
     def _merge_into_live(
         self, spec: TableSpec, part: pa.Table, live: list[FileEntry]
