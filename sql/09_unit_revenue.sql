@@ -17,11 +17,11 @@ select
     g.region_id,
     g.fuel_class,
     g.station_name,
-    g.participant,
     case when g.dispatch_type = 'load' then -g.mw else g.mw end as mw,
     p.rrp,
     (case when g.dispatch_type = 'load' then -g.mw else g.mw end) * 5 / 60 as energy_mwh,
-    (case when g.dispatch_type = 'load' then -g.mw else g.mw end) * p.rrp * 5 / 60 as revenue_aud
+    (case when g.dispatch_type = 'load' then -g.mw else g.mw end) * p.rrp * 5 / 60 as revenue_aud,
+    g.participant
 from unit_generation as g
 left join region_price as p on p.settlementdate = g.settlementdate and p.region_id = g.region_id;
 

@@ -9,6 +9,7 @@
 --           <= end_ts (interval-end labels). generation_gwh and revenue_musd are signed
 --           (consumption negative); price_per_mwh = revenue / energy (volume-weighted);
 --           utilisation_pct = energy / (registered capacity x window hours) x 100.
+--           DUIDs not in the registry (no region, no price) are left out: see unknown_duids.
 
 create or replace macro price_pivot(start_ts, end_ts) as table
 with
@@ -17,6 +18,7 @@ window_rows as (
     select *
     from unit_revenue
     where settlementdate > start_ts::timestamp and settlementdate <= end_ts::timestamp
+      and region_id is not null
 ),
 
 per_duid as (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,6 @@ from aemo_wh.errors import AemoWhError
 from aemo_wh.registry import FUEL_CLASSES, UNIT_FUEL_CLASSES, classify, load_duid_info
 from aemo_wh.registry.overrides import OverridesError, read_overrides
 from aemo_wh.registry.workbook import DUID_INFO_COLUMNS, read_workbook
-
-DATA = Path(__file__).parent / "data"
-SCADA_SAMPLE = DATA / "PUBLIC_DISPATCHSCADA_202512270005_0000000495867506.CSV"
-
-
-def _scada_mw() -> dict[str, float]:
-    with SCADA_SAMPLE.open(newline="") as fh:
-        return {r[5]: float(r[6]) for r in csv.reader(fh) if r[0] == "D"}
 
 
 def test_shipped_workbook_columns_and_values() -> None:
@@ -67,15 +58,6 @@ def test_fuel_classes_list_matches_architecture() -> None:
     text = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text()
     for c in FUEL_CLASSES:
         assert f"`{c}`" in text
-
-
-def test_every_producing_duid_in_scada_sample_is_classified() -> None:
-    """Every DUID with non-zero MW at 2025-12-27 00:05 is in the registry (and so has a class)."""
-    known = set(load_duid_info()["duid"])
-    mw = _scada_mw()
-    unknown = sorted(d for d, v in mw.items() if v != 0 and d not in known)
-    # The March-2026 workbook covers every unit producing in Dec 2025.
-    assert unknown == [], unknown
 
 
 def test_overrides_add_and_correct(tmp_path: Path) -> None:
