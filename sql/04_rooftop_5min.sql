@@ -44,7 +44,8 @@ final as (
         p.t + to_minutes(5 * j.j) as settlementdate,
         p.region_id,
         case
-            when p.t_next = p.t + interval 30 minute then ((6 - j.j) * p.v + j.j * p.v_next) / 6
+            -- ((6 - j) * v + j * v_next) / 6, written so that j = 0 gives v exactly
+            when p.t_next = p.t + interval 30 minute then p.v + j.j * (p.v_next - p.v) / 6
             else p.v
         end as mw
     from points as p
