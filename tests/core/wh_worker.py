@@ -55,7 +55,7 @@ def ingest(root: Path, n: int, grace_s: float, per_run: int, sleep: float) -> No
     todo = plan(n)
     print("ready", flush=True)
     while True:
-        pending = [p for p in todo if not (wh.ledger.lookup(p[0]) or {}).get("status") == "loaded"]
+        pending = [p for p in todo if (wh.ledger.lookup(p[0]) or {}).get("status") != "loaded"]
         if not pending:
             break
         with wh.writer(timeout_s=30) as w:
