@@ -184,10 +184,12 @@ def write_current(root: Path, files: dict[str, list[writers.SourceFile]]) -> int
     return n
 
 
-def roll(root: Path, keep_from: dt.date, now: dt.datetime) -> int:
-    """Bundle Current files of whole days before `keep_from` into Archive (and drop them from Current).
+def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = True) -> int:
+    """Bundle Current files from before `keep_from` into Archive (and drop them from Current).
 
-    A weekly (rooftop) bundle is written only once its whole week is before `keep_from`.
+    `whole`: only bundles whose whole span (a day; a week for rooftop) is before `keep_from`, as
+    NEMWeb does. `whole=False` (test fixtures) archives every file up to `keep_from`, so today's
+    bundle may be partial - fewer files to land, same code path.
     """
     bundles = 0
     for folder in FOLDERS:
@@ -197,10 +199,13 @@ def roll(root: Path, keep_from: dt.date, now: dt.datetime) -> int:
         groups: dict[dt.date, list[Path]] = defaultdict(list)
         for p in cur.iterdir():
             if p.is_file() and _STAMP.search(p.name):
+                if not whole and _interval_of(p.name) > keep_from:
+                    continue
                 groups[bundle_start(folder, p.name)].append(p)
         arch = root / folder.archive
         for start, paths in sorted(groups.items()):
-            if start + dt.timedelta(days=folder.archive_days) > keep_from:
+            span_end = dt.datetime.combine(start + dt.timedelta(days=folder.archive_days), dt.time())
+            if whole and span_end > keep_from:
                 continue
             arch.mkdir(parents=True, exist_ok=True)
             paths.sort(key=lambda p: p.name)
@@ -210,8 +215,7 @@ def roll(root: Path, keep_from: dt.date, now: dt.datetime) -> int:
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(writers.zip_many(members))
             os.replace(tmp, target)
-            published = dt.datetime.combine(start + dt.timedelta(days=folder.archive_days), dt.time(4, 30))
-            _set_mtime(target, min(published, now))
+            _set_mtime(target, min(span_end + dt.timedelta(hours=4, minutes=30), now))
             for p in paths:
                 p.unlink()
             bundles += 1
@@ -230,8 +234,12 @@ def default_end() -> dt.datetime:
 
 
 def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.datetime | None = None,
-                 units: pl.DataFrame | None = None) -> MirrorMeta:  # fmt: skip
-    """Write a fresh mirror of `days` whole days before `end`'s day plus that day up to `end`."""
+                 units: pl.DataFrame | None = None, current_intervals: int | None = None) -> MirrorMeta:  # fmt: skip
+    """Write a fresh mirror of `days` whole days before `end`'s day plus that day up to `end`.
+
+    Current holds the files from the start of yesterday (as NEMWeb), or only the last
+    `current_intervals` intervals when given (fast test fixtures: the rest in Archive bundles).
+    """
     if days < 1:
         raise ValueError("days must be >= 1")
     end = floor_interval(end or default_end(), 5)
@@ -252,7 +260,12 @@ def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.da
     sim = simulate(units, start, end, seed)
     files = simulation_files(sim, start, meta)
     n = write_current(out, files)
-    bundles = roll(out, keep_from=yesterday, now=end)
+    if current_intervals is None:
+        bundles = roll(out, keep_from=dt.datetime.combine(yesterday, dt.time()), now=end)
+    else:
+        keep = end - dt.timedelta(minutes=5 * current_intervals)
+        bundles = roll(out, keep_from=keep, now=end, whole=False)
+    (out / "Reports/Current/TradingIS_Reports").mkdir(parents=True, exist_ok=True)  # listed by ingest; empty
     units.write_parquet(out / UNITS)
     meta.write(out)
     logger.info("demo mirror %s: %d files, %d archive bundles, %s .. %s", out, n, bundles, start, end)
@@ -277,7 +290,8 @@ def append_intervals(root: Path, until: dt.datetime | None = None, count: int | 
     sim = simulate(units, meta.start_ts, new_end, meta.seed)
     files = simulation_files(sim, old_end, meta)
     write_current(root, files)
-    roll(root, keep_from=new_end.date() - dt.timedelta(days=1), now=max(new_end, now_nem()))
+    keep = dt.datetime.combine(new_end.date() - dt.timedelta(days=1), dt.time())
+    roll(root, keep_from=keep, now=max(new_end, now_nem()))
     meta.end = new_end.isoformat()
     meta.write(root)
     return [f.interval for f in files.get("dispatchis", [])]
