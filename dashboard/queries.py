@@ -233,8 +233,13 @@ FROM u
 )
 
 
+def station_bucket(start: dt.datetime, end: dt.datetime) -> int:
+    """Station time series: 5-min up to 2 days, hourly beyond."""
+    return 5 if end - start <= dt.timedelta(days=2) else 60
+
+
 def station_series(store: Store, duid_list: list[str], start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    return store.query(STATION_SERIES, {"duids": list(duid_list), **_window(start, end)})
+    return store.query(STATION_SERIES, {"duids": list(duid_list), **_window(start, end, station_bucket(start, end))})
 
 
 def station_time_of_day(

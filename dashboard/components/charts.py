@@ -12,6 +12,7 @@ import datetime as dt
 import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers .hvplot)
 import pandas as pd
+import panel as pn
 
 from dashboard import theme
 
@@ -85,3 +86,9 @@ def lines(wide: pd.DataFrame, ylabel: str, title: str, colors: dict[str, str], h
         title=title, ylabel=ylabel, xlabel="", legend_position="right", show_grid=True, height=height,
         responsive=True,
     )
+
+
+def pane(min_height: int) -> pn.pane.HoloViews:
+    """A chart holder. Axes are not linked across panes: each tab has its own window."""
+    return pn.pane.HoloViews(empty("Loading…"), sizing_mode="stretch_width", min_height=min_height,
+                             linked_axes=False)

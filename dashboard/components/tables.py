@@ -29,6 +29,11 @@ def percent(decimals: int = 1) -> NumberFormatter:
     return number(decimals)
 
 
+def empty_frame(**columns: str) -> pd.DataFrame:
+    """An empty frame with real dtypes (Tabulator picks default formatters from the first frame's dtypes)."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
 def make_table(
     df: pd.DataFrame,
     *,

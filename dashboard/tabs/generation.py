@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import holoviews as hv
-import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
 
 from dashboard import queries, theme
 from dashboard.components import charts
 from dashboard.components.base import TabView
-from dashboard.components.tables import csv_button, make_table, number, percent
+from dashboard.components.tables import csv_button, empty_frame, make_table, number, percent
 from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
 
 FUEL_MIX = """
@@ -19,7 +18,7 @@ FROM fuel_stack
 WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
 GROUP BY ALL
 """
-EMPTY_MIX = pd.DataFrame({"fuel": [], "mean_mw": [], "energy_gwh": [], "share_pct": []})
+EMPTY_MIX = empty_frame(fuel="str", mean_mw="float64", energy_gwh="float64", share_pct="float64")
 MIX_FORMAT = {"mean_mw": number(0), "energy_gwh": number(2), "share_pct": percent(1)}
 MIX_TITLES = {"fuel": "Fuel", "mean_mw": "Mean MW", "energy_gwh": "Energy GWh", "share_pct": "Share %"}
 
@@ -33,7 +32,7 @@ class GenerationTab(TabView):
             label="Region", options=list(theme.REGION_CHOICES), value="NEM", inline=False
         )
         self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
-        self.plot = pn.pane.HoloViews(charts.empty("Loading…"), sizing_mode="stretch_width", min_height=660)
+        self.plot = charts.pane(660)
         self.caption = pmui.Typography("", variant="body2", css_classes=["stack-caption"])
         self.mix = make_table(EMPTY_MIX, formatters=MIX_FORMAT, titles=MIX_TITLES, page_size=None)
         self.download = csv_button(lambda: self._stack, "fuel_stack.csv")

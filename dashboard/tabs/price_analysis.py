@@ -1,0 +1,164 @@
+"""Tab 4 — Average Price Analysis: a pivot over the `price_pivot(start, end)` macro.
+
+Rows are DUIDs from the macro; a hierarchical Tabulator groups them by any ordering of
+Region / Fuel / Station. Group rows carry sums (GWh, $M, MW and a hidden capacity-energy
+column) and the price and utilisation cells are *derived from those sums* in the browser:
+price = Σ$ / ΣMWh and utilisation = ΣGWh / Σcapacity-GWh — never a mean of the children's
+ratios. The same formula on a leaf row gives the macro's own per-DUID price.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import panel_material_ui as pmui
+from panel.io.model import JSCode
+
+from dashboard import queries, theme
+from dashboard.components.base import TabView
+from dashboard.components.tables import csv_button, money, number
+from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
+
+LEVELS = {"Region": "region_id", "Fuel": "fuel_class", "Station": "station_name"}
+NONE = "—"
+# chooser label -> column
+COLUMNS = {
+    "Gen GWh": "generation_gwh",
+    "Rev $M": "revenue_musd",
+    "Price $/MWh": "price_per_mwh",
+    "Util %": "utilisation_pct",
+    "Cap MW": "capacity_mw",
+    "Station": "station",
+    "Owner": "owner",
+}
+TITLES = {
+    "generation_gwh": "Gen GWh", "revenue_musd": "Rev $M", "price_per_mwh": "Price $/MWh",
+    "utilisation_pct": "Util %", "capacity_mw": "Cap MW", "station": "Station", "owner": "Owner",
+}
+HIDDEN = ["_capacity_gwh"]
+SUMS = {"generation_gwh": "sum", "revenue_musd": "sum", "capacity_mw": "sum", "_capacity_gwh": "sum"}
+
+_IS_GROUP = "const d = cell.getData(); const group = Array.isArray(d._children) && d._children.length > 0;"
+_FMT = "(v, n) => (v < 0 ? '-' : '') + Math.abs(v).toLocaleString('en-AU', {minimumFractionDigits: n, maximumFractionDigits: n})"
+PRICE_FORMATTER = JSCode(
+    "function(cell) { const d = cell.getData(); const f = " + _FMT + ";"
+    " if (!d.generation_gwh) { return '—'; }"
+    " const v = d.revenue_musd * 1000 / d.generation_gwh; return (v < 0 ? '-$' : '$') + f(Math.abs(v), 2); }"
+)
+PRICE_SORTER = JSCode(
+    "function(a, b, aRow, bRow) { const p = r => { const d = r.getData();"
+    " return d.generation_gwh ? d.revenue_musd * 1000 / d.generation_gwh : -Infinity; }; return p(aRow) - p(bRow); }"
+)
+UTIL_FORMATTER = JSCode(
+    "function(cell) { const d = cell.getData(); const f = " + _FMT + ";"
+    " if (!d._capacity_gwh) { return '—'; } return f(100 * d.generation_gwh / d._capacity_gwh, 1); }"
+)
+TEXT_FORMATTER = JSCode(
+    "function(cell) { " + _IS_GROUP + " const v = cell.getValue(); return group || v == null ? '' : v; }"
+)
+
+
+def build_pivot_frame(flat: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
+    """The macro's DUID rows indexed by the chosen levels then DUID (the tree the table shows)."""
+    frame = flat.rename(columns={"participant": "owner"}).assign(station=flat["station_name"])
+    index = [LEVELS[level] for level in levels] + ["duid"]
+    cols = ["generation_gwh", "revenue_musd", "price_per_mwh", "utilisation_pct", "capacity_mw", "station",
+            "owner", "_capacity_gwh"]
+    frame = frame.set_index(index)[cols].sort_index()
+    frame.index = frame.index.set_names([*levels, "DUID"])
+    return frame
+
+
+def make_pivot_table(frame: pd.DataFrame, shown: list[str]) -> pn.widgets.Tabulator:
+    levels = list(frame.index.names)
+    hidden = HIDDEN + [c for label, c in COLUMNS.items() if label not in shown]
+    return pn.widgets.Tabulator(
+        frame,
+        hierarchical=True,
+        aggregators={level: dict(SUMS) for level in levels[:-1]},
+        formatters={
+            "generation_gwh": number(3), "revenue_musd": money(3), "capacity_mw": number(0),
+            "price_per_mwh": PRICE_FORMATTER, "utilisation_pct": UTIL_FORMATTER,
+            "station": TEXT_FORMATTER, "owner": TEXT_FORMATTER,
+        },
+        configuration={"columns": [{"field": "price_per_mwh", "sorter": PRICE_SORTER}]},
+        titles=TITLES,
+        hidden_columns=hidden,
+        text_align={"price_per_mwh": "right", "utilisation_pct": "right"},
+        header_filters={"station": {"type": "input", "func": "like", "placeholder": "filter"},
+                        "owner": {"type": "input", "func": "like", "placeholder": "filter"}},
+        widths={"index": 260},
+        disabled=True, selectable=False, sizing_mode="stretch_width", height=620, layout="fit_data_table",
+        stylesheets=[theme.TREE_TABLE_CSS], css_classes=["price-pivot"],
+    )
+
+
+class PriceAnalysisTab(TabView):
+    title = "Average Price Analysis"
+
+    def __init__(self, store, **params) -> None:
+        super().__init__(store, **params)
+        self.level1 = pmui.Select(label="Group by", options=list(LEVELS), value="Region", sizing_mode="stretch_width")
+        self.level2 = pmui.Select(label="then by", options=[*LEVELS, NONE], value="Fuel", sizing_mode="stretch_width")
+        self.level3 = pmui.Select(label="then by", options=[*LEVELS, NONE], value="Station",
+                                  sizing_mode="stretch_width")
+        self.regions = pmui.CheckBoxGroup(label="Regions", options=list(theme.REGIONS), value=list(theme.REGIONS),
+                                          inline=True)
+        self.fuels = pmui.CheckBoxGroup(label="Fuels", options=[], value=[], inline=True)
+        self.columns = pmui.CheckBoxGroup(label="Columns", options=list(COLUMNS), value=list(COLUMNS), inline=True)
+        self.window = TimeWindow(ANALYSIS_PRESETS, default="Last 7 Days")
+        self.caption = pmui.Typography("", variant="body2", css_classes=["pivot-caption"])
+        self.holder = pn.Column(sizing_mode="stretch_width")
+        self._flat = pd.DataFrame()
+        self.download = csv_button(lambda: self._flat, "price_pivot.csv")
+        for w in (self.level1, self.level2, self.level3, self.regions, self.fuels, self.columns):
+            w.param.watch(lambda _e: self.refresh(), "value")
+        self.window.param.watch(lambda _e: self.refresh(), "changed")
+        self._layout = pn.Row(
+            pn.Column(self.level1, self.level2, self.level3, self.window, self.download, width=260, margin=(10, 10)),
+            pn.Column(pn.Row(self.regions, self.fuels, sizing_mode="stretch_width"), self.columns, self.caption,
+                      self.holder, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def levels(self) -> list[str]:
+        """The chosen grouping, in order, without repeats or blanks."""
+        out: list[str] = []
+        for value in (self.level1.value, self.level2.value, self.level3.value):
+            if value in LEVELS and value not in out:
+                out.append(value)
+        return out
+
+    def _sync_fuels(self) -> None:
+        fuels = theme.order_fuels(queries.pivot_fuels(self.store))
+        if fuels != list(self.fuels.options):
+            known = set(self.fuels.options)
+            keep = [f for f in fuels if f in self.fuels.value or f not in known]
+            with pn.io.hold():
+                self.fuels.options = fuels
+                self.fuels.value = keep
+
+    def _refresh(self) -> None:
+        self._sync_fuels()
+        bounds = self.window.bounds(self.store)
+        if bounds is None:
+            self.holder.objects = [pmui.Typography("No data in the warehouse yet")]
+            return
+        start, end = bounds
+        flat = queries.price_pivot(self.store, start, end, self.regions.value, self.fuels.value)
+        self._flat = flat.drop(columns=HIDDEN)
+        self.download.filename = f"price_pivot_{start:%Y%m%d}_{end:%Y%m%d}.csv"
+        levels = self.levels()
+        total_gwh = flat["generation_gwh"].sum()
+        price = flat["revenue_musd"].sum() * 1000 / total_gwh if total_gwh else float("nan")
+        self.caption.object = (
+            f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} · grouped by {' › '.join(levels)} › DUID · "
+            f"{len(flat)} DUIDs · {total_gwh:,.1f} GWh · volume-weighted price ${price:,.2f}/MWh"
+        )
+        if flat.empty:
+            self.holder.objects = [pmui.Typography("No generation for this selection")]
+            return
+        self.holder.objects = [make_pivot_table(build_pivot_frame(flat, levels), list(self.columns.value))]
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,78 @@
+"""Tab 6 — Spot Prices: the latest 5-minute price per region, the last hours, and a price chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import panel_material_ui as pmui
+
+from dashboard import queries, theme
+from dashboard.components import charts
+from dashboard.components.base import TabView
+from dashboard.components.tables import csv_button, empty_frame, make_table, money
+from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
+
+RECENT_HOURS = 2
+
+
+def _card(region: str) -> pmui.Paper:
+    return pmui.Paper(
+        pmui.Typography(region, variant="subtitle2"),
+        pmui.Typography("—", variant="h5", css_classes=["spot-price", f"spot-{region}"]),
+        elevation=2, width=170, margin=(5, 8), sx={"padding": "10px", "borderTop": f"4px solid {theme.REGION_COLORS[region]}"},
+    )
+
+
+class SpotPricesTab(TabView):
+    title = "Spot Prices"
+
+    def __init__(self, store, **params) -> None:
+        super().__init__(store, **params)
+        self.window = TimeWindow(GENERATION_PRESETS, default="24 h")
+        self.cards = {r: _card(r) for r in theme.REGIONS}
+        self.stamp = pmui.Typography("", variant="body2")
+        self.plot = charts.pane(360)
+        self.table = make_table(
+            empty_frame(settlementdate="datetime64[us]", **{r: "float64" for r in theme.REGIONS}),
+            formatters={r: money(2) for r in theme.REGIONS}, titles={"settlementdate": "Interval ending"},
+            page_size=None, height=420,
+        )
+        self.download = csv_button(lambda: self.table.value, "spot_prices.csv")
+        self.window.param.watch(lambda _e: self.refresh(), "changed")
+        self._layout = pn.Row(
+            pn.Column(self.window, self.download, width=260, margin=(10, 10)),
+            pn.Column(
+                pmui.Typography("Latest 5-minute price ($/MWh)", variant="subtitle1"), self.stamp,
+                pn.Row(*self.cards.values()), self.plot,
+                pmui.Typography(f"Last {RECENT_HOURS} hours ($/MWh)", variant="subtitle1"), self.table,
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+        )
+
+    def _refresh(self) -> None:
+        latest = queries.latest_prices(self.store)
+        for region, card in self.cards.items():
+            row = latest[latest["region_id"] == region]
+            card.objects[1].object = f"${row['rrp'].iloc[0]:,.2f}" if not row.empty else "—"
+        if not latest.empty:
+            self.stamp.object = f"Interval ending {pd.Timestamp(latest['settlementdate'].iloc[0]):%Y-%m-%d %H:%M} (NEM time)"
+        bounds = self.window.bounds(self.store)
+        if bounds is None:
+            self.plot.object = charts.empty("No data in the warehouse yet")
+            return
+        start, end = bounds
+        bucket = queries.bucket_minutes(start, end)
+        prices = queries.region_price(self.store, list(theme.REGIONS), start, end)
+        wide = charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket)
+        self.plot.object = charts.lines(wide, "$/MWh", f"Regional price ($/MWh, {bucket}-min)", theme.REGION_COLORS,
+                                        height=340)
+        recent = queries.recent_prices(self.store, end, RECENT_HOURS)
+        table = recent.pivot_table(index="settlementdate", columns="region_id", values="rrp", aggfunc="first")
+        table = table.sort_index(ascending=False).reset_index()
+        table.columns.name = None
+        self.table.value = table
+        self.download.filename = f"spot_prices_{end:%Y%m%d%H%M}.csv"
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,169 @@
+"""Tab 5 — Station Analysis: fuzzy search a station (or DUID), then its time series (MW left,
+regional price right), time-of-day profile and a summary (revenue, energy, volume-weighted price,
+capacity factor, hours operating, peak / min MW). Data: `unit_revenue` and `duid_info` views.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import panel_material_ui as pmui
+
+from dashboard import queries, theme
+from dashboard.components import charts
+from dashboard.components.base import TabView
+from dashboard.components.search import StationIndex
+from dashboard.components.tables import csv_button, empty_frame, make_table
+from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
+
+TIME = charts.TIME
+MW_COLOR = "#66bb6a"
+
+
+def dual_axis(df: pd.DataFrame, x: str, title: str, height: int = 420) -> hv.Overlay:
+    """MW on the left axis, $/MWh on the right (different vdim names -> multi_y)."""
+    mw = hv.Curve(df, x, ("mw", "MW"), label="MW").opts(color=MW_COLOR, line_width=2, tools=["hover"])
+    price = hv.Curve(df, x, ("rrp", "Price $/MWh"), label="Regional price").opts(
+        color=theme.PRICE_COLOR, line_width=1.5, tools=["hover"]
+    )
+    return (mw * price).opts(multi_y=True, title=title, responsive=True, height=height, show_grid=True,
+                             legend_position="top_left", xlabel="")
+
+
+def summary_rows(s: pd.Series, capacity_mw: float) -> pd.DataFrame:
+    """The one-row summary as a two-column table of formatted values."""
+    def money(v: float) -> str:
+        return "—" if pd.isna(v) else f"${v:,.0f}"
+
+    def num(v: float, unit: str, d: int = 0) -> str:
+        return "—" if pd.isna(v) else f"{v:,.{d}f} {unit}"
+
+    return pd.DataFrame({
+        "Metric": ["Revenue", "Energy", "Volume-weighted price", "Capacity factor", "Hours operating",
+                   "Peak MW", "Min MW", "Registered capacity"],
+        "Value": [money(s["revenue_aud"]), num(s["energy_mwh"], "MWh"),
+                  "—" if pd.isna(s["price_per_mwh"]) else f"${s['price_per_mwh']:,.2f}/MWh",
+                  num(s["capacity_factor_pct"], "%", 1), num(s["hours_operating"], "h", 1),
+                  num(s["peak_mw"], "MW", 1), num(s["min_mw"], "MW", 1), num(capacity_mw, "MW")],
+    })
+
+
+class StationTab(TabView):
+    title = "Station Analysis"
+
+    def __init__(self, store, **params) -> None:
+        super().__init__(store, **params)
+        self.index: StationIndex | None = None
+        self.query = pmui.TextInput(label="Search station or DUID", placeholder="e.g. Bayswater, ER01",
+                                    sizing_mode="stretch_width", css_classes=["station-search"])
+        self.matches = pmui.Select(label="Station", options=[], sizing_mode="stretch_width")
+        self.mode = pmui.RadioButtonGroup(label="Show", options=["Station", "Single DUID"], value="Station",
+                                          size="small")
+        self.unit = pmui.Select(label="DUID", options=[], visible=False, sizing_mode="stretch_width")
+        self.window = TimeWindow(ANALYSIS_PRESETS, default="Last 7 Days")
+        self.heading = pmui.Typography("", variant="h6", css_classes=["station-heading"])
+        self.series = charts.pane(440)
+        self.tod = charts.pane(440)
+        self.summary = make_table(empty_frame(Metric="str", Value="str"), page_size=None, width=520,
+                                  sizing_mode="fixed", css_classes=["station-summary"])
+        self._frame = pd.DataFrame()
+        self.download = csv_button(lambda: self._frame, "station.csv")
+        self.subtabs = pmui.Tabs(("Time Series", self.series), ("Time of Day", self.tod),
+                                 ("Summary", self.summary), dynamic=True, sizing_mode="stretch_width")
+        self.query.param.watch(self._on_search, "value")
+        self.matches.param.watch(self._on_station, "value")
+        self.mode.param.watch(self._on_mode, "value")
+        self.unit.param.watch(lambda _e: self.refresh(), "value")
+        self.window.param.watch(lambda _e: self.refresh(), "changed")
+        self._layout = pn.Row(
+            pn.Column(self.query, self.matches, self.mode, self.unit, self.window, self.download, width=260,
+                      margin=(10, 10)),
+            pn.Column(self.heading, self.subtabs, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    # -- selection -------------------------------------------------------------------------
+    def _ensure_index(self) -> StationIndex:
+        duids = queries.duids(self.store)
+        if self.index is None or self.index.duids is not duids:
+            self.index = StationIndex(duids)
+            if not self.matches.options:
+                largest = duids.groupby(duids["station_name"].fillna(duids["duid"]))["registered_capacity_mw"].sum()
+                if not largest.empty:
+                    first = str(largest.idxmax())
+                    self.matches.options = [first]
+                    self.matches.value = first
+        return self.index
+
+    def _on_search(self, event) -> None:
+        index = self._ensure_index()
+        hits = index.search(event.new)
+        if not hits:
+            self.heading.object = f"No station matches “{event.new}”"
+            return
+        self.matches.options = [m.station for m in hits]
+        self.matches.value = hits[0].station  # fires _on_station
+
+    def _on_station(self, _event) -> None:
+        self._sync_units()
+        self.refresh()
+
+    def _on_mode(self, event) -> None:
+        self.unit.visible = event.new == "Single DUID"
+        self.refresh()
+
+    def _sync_units(self) -> None:
+        if self.index is None or not self.matches.value:
+            return
+        units = list(self.index.units(self.matches.value)["duid"])
+        if units != list(self.unit.options):
+            self.unit.options = units
+            self.unit.value = units[0] if units else None
+
+    def selected(self) -> tuple[str, list[str], float]:
+        """(label, DUIDs, registered capacity MW) of the current selection."""
+        assert self.index is not None
+        units = self.index.units(self.matches.value)
+        if self.mode.value == "Single DUID" and self.unit.value in set(units["duid"]):
+            units = units[units["duid"] == self.unit.value]
+            label = f"{self.unit.value} ({self.matches.value})"
+        else:
+            label = str(self.matches.value)
+        return label, list(units["duid"]), float(units["registered_capacity_mw"].fillna(0).sum())
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self._ensure_index()
+        self._sync_units()
+        bounds = self.window.bounds(self.store)
+        if bounds is None or not self.matches.value:
+            self.series.object = charts.empty("No data in the warehouse yet")
+            return
+        start, end = bounds
+        label, duid_list, capacity = self.selected()
+        units = self.index.units(self.matches.value)
+        info = units.iloc[0]
+        self.heading.object = (
+            f"{label} · {info['region_id']} · {info['fuel_class']} · {info['participant']} · "
+            f"{capacity:,.0f} MW · DUIDs: {', '.join(duid_list)}"
+        )
+        series = queries.station_series(self.store, duid_list, start, end)
+        self._frame = series
+        self.download.filename = f"station_{label.split(' ')[0]}_{start:%Y%m%d}_{end:%Y%m%d}.csv"
+        bucket = queries.station_bucket(start, end)
+        if series.empty:
+            self.series.object = charts.empty("No output in this window")
+        else:
+            grid = charts.wide_on_grid(series.melt(id_vars=[TIME]), "variable", "value", start, end, bucket)
+            self.series.object = dual_axis(grid.reset_index(), TIME, f"{label} — MW and regional price ({bucket}-min)")
+        tod = queries.station_time_of_day(self.store, duid_list, start, end)
+        self.tod.object = (
+            dual_axis(tod, "time_of_day", f"{label} — average by time of day (interval start)")
+            if not tod.empty else charts.empty("No output in this window")
+        )
+        summary = queries.station_summary(self.store, duid_list, capacity, start, end)
+        self.summary.value = summary_rows(summary.iloc[0], capacity)
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,65 @@
+"""Tab 2 — Capacity Utilisation: utilisation % by fuel class over time, capacity factor table."""
+
+from __future__ import annotations
+
+import panel as pn
+import panel_material_ui as pmui
+
+from dashboard import queries, theme
+from dashboard.components import charts
+from dashboard.components.base import TabView
+from dashboard.components.tables import csv_button, empty_frame, make_table, number, percent
+from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
+
+EMPTY = empty_frame(fuel_class="str", mean_mw="float64", capacity_mw="float64", energy_gwh="float64",
+                    capacity_factor_pct="float64", peak_utilisation_pct="float64")
+FORMATS = {
+    "mean_mw": number(0), "capacity_mw": number(0), "energy_gwh": number(2),
+    "capacity_factor_pct": percent(1), "peak_utilisation_pct": percent(1),
+}
+TITLES = {
+    "fuel_class": "Fuel", "mean_mw": "Mean MW", "capacity_mw": "Capacity MW", "energy_gwh": "Energy GWh",
+    "capacity_factor_pct": "Capacity factor %", "peak_utilisation_pct": "Peak utilisation %",
+}
+
+
+class UtilisationTab(TabView):
+    title = "Capacity Utilisation"
+
+    def __init__(self, store, **params) -> None:
+        super().__init__(store, **params)
+        self.region = pmui.RadioBoxGroup(label="Region", options=list(theme.REGION_CHOICES), value="NEM", inline=False)
+        self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
+        self.plot = charts.pane(420)
+        self.table = make_table(EMPTY, formatters=FORMATS, titles=TITLES, page_size=None)
+        self.download = csv_button(lambda: self.table.value, "capacity_factor.csv")
+        self.region.param.watch(lambda _e: self.refresh(), "value")
+        self.window.param.watch(lambda _e: self.refresh(), "changed")
+        self._layout = pn.Row(
+            pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
+            pn.Column(self.plot, pmui.Typography("Capacity factor by fuel", variant="subtitle1"), self.table,
+                      sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def _refresh(self) -> None:
+        bounds = self.window.bounds(self.store)
+        if bounds is None:
+            self.plot.object = charts.empty("No data in the warehouse yet")
+            return
+        start, end = bounds
+        region = self.region.value
+        bucket = queries.bucket_minutes(start, end)
+        long = queries.utilisation(self.store, region, start, end)
+        wide = charts.wide_on_grid(long, "fuel_class", "utilisation_pct", start, end, bucket)
+        wide = wide[theme.order_fuels(list(wide.columns))]
+        self.plot.object = charts.lines(
+            wide, "Utilisation %", f"Utilisation by fuel — {region} (% of registered capacity, {bucket}-min)",
+            theme.FUEL_COLORS, height=400, fmt="0.0",
+        )
+        table = queries.capacity_factor(self.store, region, start, end)
+        self.table.value = table
+        self.download.filename = f"capacity_factor_{region}_{start:%Y%m%d}_{end:%Y%m%d}.csv"
+
+    def __panel__(self):
+        return self._layout
