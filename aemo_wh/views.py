@@ -75,10 +75,20 @@ def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
         frame = workbook_frame()  # noqa: F841  (read by the replacement scan below)
         con.execute("create or replace table _registry_shipped as select * from frame")
         con.execute("create or replace view _registry_base as select * from _registry_shipped")
-    overrides = con.execute(f"select getvariable('{_OVERRIDES_VAR}')").fetchall()[0][0]
-    files = overrides_files(Path(overrides) if overrides else None)
-    con.execute("set variable duid_overrides_files = ?::varchar[]", [files])
+    _set_overrides(con)
     con.execute("set variable interconnector_ref_file = ?", [str(data_file("interconnectors.csv"))])
+
+
+def _set_overrides(con: duckdb.DuckDBPyConnection) -> bool:
+    """Point the duid_info view at the overrides CSVs; True when the list changed (file appeared/went)."""
+    overrides, current = con.execute(
+        f"select getvariable('{_OVERRIDES_VAR}'), getvariable('duid_overrides_files')"
+    ).fetchall()[0]
+    files = overrides_files(Path(overrides) if overrides else None)
+    if files == current:
+        return False
+    con.execute("set variable duid_overrides_files = ?::varchar[]", [files])
+    return True
 
 
 def apply_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
@@ -101,8 +111,11 @@ def connect(settings_or_root: Settings | Path | str) -> duckdb.DuckDBPyConnectio
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """Pick up newly published files; True when the manifests moved on (views re-applied)."""
+    """Pick up newly published files and a created / removed overrides file; True when anything moved.
+
+    Edits to an existing overrides file need no refresh: the duid_info view reads it per query.
+    """
     if not reader.refresh(con):
-        return False
+        return _set_overrides(con)
     apply_views(con)  # the raw refresh re-created the raw views (incl. duid_info): lay ours over
     return True

@@ -16,7 +16,7 @@ with
 overrides_raw as (
     select *
     from read_csv(getvariable('duid_overrides_files'), header = true, all_varchar = true,
-                  union_by_name = true, comment = '#')
+                  union_by_name = true, comment = '#', ignore_errors = true, null_padding = true)
 ),
 
 overrides as (

@@ -8,7 +8,6 @@ workbook) and applies the same overrides CSV at query time.
 from __future__ import annotations
 
 import functools
-import json
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,13 +58,11 @@ def workbook_frame(path: Path | None = None) -> pl.DataFrame:
     return _workbook_frame(str(path), path.stat().st_mtime_ns if path.exists() else 0)
 
 
-def published_files(root: Path) -> list[Path]:
+def published_files(root: Path) -> list[str]:
     """Parquet files of the published `duid_info` table (empty if the registry was never built)."""
-    manifest = root / "_manifest" / "duid_info.json"
-    if not manifest.is_file():
-        return []
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    return [root / f["path"] for f in data.get("files", [])]
+    from aemo_wh.warehouse.manifest import read_manifest
+
+    return read_manifest(root, "duid_info").paths(root)
 
 
 def load_duid_info(settings: Settings | None = None) -> pl.DataFrame:
