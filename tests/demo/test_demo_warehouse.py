@@ -1,0 +1,104 @@
+"""A simulated warehouse landed through the real HTTP path (NemwebServer + run_ingest) holds
+consistent data: regions balance, metered flows net to zero, limits hold, irregularities arrive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from aemo_wh.demo.fixture import mirror_meta
+from aemo_wh.demo.model import UNKNOWN_DUID
+from aemo_wh.registry import load_duid_info
+
+BALANCE_SQL = """
+with gen as (
+    select s.settlementdate, r.region_id,
+           sum(case when r.dispatch_type = 'load' then -s.scadavalue else s.scadavalue end) as gen_mw
+    from unit_scada s join registry r on r.duid = s.duid
+    group by all
+), flows as (
+    select f.settlementdate, c.to_regionid as region_id, f.meteredmwflow as mw, f.mwlosses / 2 as loss
+    from dispatch_interconnectorres f join dispatch_interconnection c using (settlementdate, interconnectorid)
+    union all
+    select f.settlementdate, c.from_regionid, -f.meteredmwflow, f.mwlosses / 2
+    from dispatch_interconnectorres f join dispatch_interconnection c using (settlementdate, interconnectorid)
+), net as (
+    select settlementdate, region_id, sum(mw) as import_mw, sum(loss) as loss_mw from flows group by all
+)
+select d.settlementdate, d.regionid, d.totaldemand, g.gen_mw, n.import_mw, n.loss_mw
+from dispatch_regionsum d
+join gen g on g.settlementdate = d.settlementdate and g.region_id = d.regionid
+join net n on n.settlementdate = d.settlementdate and n.region_id = d.regionid
+where d.intervention = 0
+"""
+
+
+def _registry(con) -> None:
+    con.register("registry", load_duid_info().to_arrow())
+
+
+def test_every_region_balances_within_a_few_percent(demo_con) -> None:
+    _registry(demo_con)
+    rows = demo_con.execute(BALANCE_SQL).fetchall()
+    assert len(rows) > 5 * 200
+    for ts, region, demand, gen, imp, loss in rows:
+        residual = gen + imp - demand
+        # exact up to rounding, except the re-published interval's SCADA corrections (3 x 2.5 MW)
+        assert abs(residual - loss) < 8.0, (ts, region)
+        assert abs(residual) / demand < 0.05, (ts, region, residual, demand)
+
+
+def test_metered_flows_net_to_zero_and_respect_limits(demo_con) -> None:
+    bad = demo_con.execute(
+        """select count(*) from dispatch_interconnectorres
+           where meteredmwflow > exportlimit + 1e-3 or meteredmwflow < importlimit - 1e-3
+              or mwflow > exportlimit + 1e-3 or mwflow < importlimit - 1e-3"""
+    ).fetchall()[0][0]
+    assert bad == 0
+    binding = demo_con.execute(
+        """select count(*) from dispatch_interconnectorres
+           where abs(meteredmwflow - exportlimit) < 1e-3 or abs(meteredmwflow - importlimit) < 1e-3"""
+    ).fetchall()[0][0]
+    assert binding > 0
+    net = demo_con.execute(
+        """with x as (
+             select f.settlementdate, c.to_regionid r, f.meteredmwflow mw from dispatch_interconnectorres f
+               join dispatch_interconnection c using (settlementdate, interconnectorid)
+             union all
+             select f.settlementdate, c.from_regionid, -f.meteredmwflow from dispatch_interconnectorres f
+               join dispatch_interconnection c using (settlementdate, interconnectorid))
+           select max(abs(s)) from (select settlementdate, sum(mw) s from x group by all)"""
+    ).fetchall()[0][0]
+    assert net < 1e-6
+
+
+def test_irregularities_and_marker(demo_root: Path, demo_con) -> None:
+    meta = mirror_meta(demo_root)
+    missing = dt.datetime.fromisoformat(meta.missing_interval)
+    republished = dt.datetime.fromisoformat(meta.republished_interval)
+    q = "select count(*) from {} where settlementdate = ?"
+    assert demo_con.execute(q.format("unit_scada"), [missing]).fetchall()[0][0] == 0
+    assert demo_con.execute(q.format("dispatch_price"), [missing]).fetchall()[0][0] == 0
+    # the re-published file wins: its rows carry the newer LASTCHANGED (one row per DUID, no dupes)
+    rows = demo_con.execute(
+        "select count(*), count(distinct duid), min(lastchanged) from unit_scada where settlementdate = ?",
+        [republished],
+    ).fetchall()[0]
+    assert rows[0] == rows[1] > 400
+    assert rows[2] > republished + dt.timedelta(minutes=30)
+    known = set(load_duid_info()["duid"].to_list())
+    seen = {r[0] for r in demo_con.execute("select distinct duid from unit_scada").fetchall()}
+    assert seen - known == {UNKNOWN_DUID}
+    with sqlite3.connect(demo_root / "warehouse/_ledger/ledger.sqlite") as led:
+        publishers = {r[0] for r in led.execute("select distinct publisher from files where status = 'loaded'")}
+    assert publishers == {"AEMO_WH_DEMO"}
+
+
+def test_rooftop_and_prices_look_like_the_nem(demo_con) -> None:
+    regions = {r[0] for r in demo_con.execute("select distinct regionid from rooftop_pv_actual").fetchall()}
+    assert {"NSW1", "QLD1", "SA1", "TAS1", "VIC1", "QLDC", "TASN"} <= regions
+    lo, hi, neg = demo_con.execute(
+        "select min(rrp), max(rrp), avg((rrp < 0)::int) from dispatch_price where intervention = 0"
+    ).fetchall()[0]
+    assert -1000 <= lo < 0 < hi <= 20300 and 0 < neg < 0.8
