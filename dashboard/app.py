@@ -19,8 +19,8 @@ logger = get_logger("dashboard.app")
 TAB_CLASSES: list[type[TabView]] = [GenerationTab]
 
 
-def _register_more_tabs() -> None:
-    """Tabs are imported lazily in order, so a missing optional tab module never breaks the page."""
+def register_tabs() -> None:
+    """All six tabs in order (imported here so `dashboard.app` stays cheap to import for tests)."""
     from dashboard.tabs.price_analysis import PriceAnalysisTab
     from dashboard.tabs.spot_prices import SpotPricesTab
     from dashboard.tabs.station import StationTab
@@ -40,6 +40,7 @@ class NemApp:
     """One browser session: the page, its tabs and the manifest-version poll."""
 
     def __init__(self, store: Store, refresh_s: float = 30.0) -> None:
+        pn.extension("tabulator", notifications=False)
         self.store = store
         self.refresh_s = refresh_s
         self.views = [cls(store) for cls in TAB_CLASSES]

@@ -81,7 +81,7 @@ UTILISATION = f"""
 SELECT {_BUCKET} AS settlementdate, fuel_class,
        100 * sum(mw) / nullif(sum(capacity_mw), 0) AS utilisation_pct
 FROM utilisation
-WHERE ($region = 'NEM' OR region_id = $region) AND {_WINDOW}
+WHERE region_id = $region AND {_WINDOW}
 GROUP BY ALL ORDER BY 1
 """
 
@@ -93,7 +93,7 @@ SELECT fuel_class,
        100 * sum(mw) / nullif(sum(capacity_mw), 0) AS capacity_factor_pct,
        max(utilisation_pct) AS peak_utilisation_pct
 FROM utilisation
-WHERE ($region = 'NEM' OR region_id = $region) AND {_WINDOW}
+WHERE region_id = $region AND {_WINDOW}
 GROUP BY ALL ORDER BY energy_gwh DESC
 """
 

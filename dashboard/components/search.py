@@ -37,7 +37,10 @@ class StationIndex:
             score_cutoff=cutoff,
         )
         out: dict[str, Match] = {}
+        prefix = utils.default_process(text)
         for choice, score, _ in hits:
+            if utils.default_process(choice).startswith(prefix):
+                score += 5  # "ER0" should rank ER01 above MERCER01
             station = self._station_of[choice]
             if station not in out or out[station].score < score:
                 out[station] = Match(station, score, choice)

@@ -1,0 +1,98 @@
+"""`aemo-wh dashboard [--port 5010] [--address 127.0.0.1] [--warehouse PATH]` and `serve()`.
+
+One process serves every browser session from one `Store` (one DuckDB connection and one
+query cache). Panel/Bokeh resources are served by this server (no CDN), so the page works
+offline. Basic auth is switched on when the address is not loopback and
+`[dashboard] basic_auth_user` + `AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD` are set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aemo_wh.config import Settings
+from aemo_wh.errors import ConfigError
+from aemo_wh.log import get_logger
+
+logger = get_logger("dashboard.cli")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("dashboard", help="serve the Nem Analysis dashboard (Panel)")
+    p.add_argument("--port", type=int, default=None, help="port (default [dashboard] port, 5010)")
+    p.add_argument("--address", default=None, help="bind address (default [dashboard] address, 127.0.0.1)")
+    p.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default [paths] warehouse)")
+    p.add_argument("--show", action="store_true", help="open a browser")
+    p.set_defaults(func=cmd_dashboard)
+
+
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    return serve(settings, args.port, args.address, warehouse=args.warehouse, show=args.show)
+
+
+def is_loopback(address: str) -> bool:
+    if address in ("localhost", ""):
+        return address == "localhost"
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def basic_auth(settings: Settings, address: str) -> dict[str, str] | None:
+    """{user: password} when the server is reachable from other hosts and credentials are set."""
+    d = settings.dashboard
+    if is_loopback(address):
+        return None
+    if d.basic_auth_user and d.basic_auth_password:
+        return {d.basic_auth_user: d.basic_auth_password}
+    if d.basic_auth_user or d.basic_auth_password:
+        raise ConfigError(
+            "dashboard basic auth needs both a user and a password",
+            hint="Set [dashboard] basic_auth_user and AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD (env or .env).",
+        )
+    logger.warning("dashboard on %s without basic auth: anyone who can reach it can read it", address)
+    return None
+
+
+def serve(
+    settings: Settings,
+    port: int | None = None,
+    address: str | None = None,
+    warehouse: Path | None = None,
+    show: bool = False,
+    threaded: bool = False,
+) -> Any:
+    """Serve the dashboard until interrupted (or return the server thread when `threaded`)."""
+    import panel as pn
+
+    from aemo_wh import views
+    from dashboard.app import NemApp, create_app, register_tabs
+    from dashboard.store import Store
+
+    port = settings.dashboard.port if port is None else port
+    address = address or settings.dashboard.address
+    if warehouse is not None:
+        settings = settings.with_overrides(paths={"warehouse": Path(warehouse).resolve()})
+    root = settings.warehouse_dir
+    if not root.is_dir():
+        raise ConfigError(f"no warehouse at {root}", hint="Run `make ingest` (or `make demo`) first, or pass --warehouse.")
+    register_tabs()
+    store = Store(root, connect=lambda _root: views.connect(settings), refresh=views.refresh)
+    refresh_s = float(settings.dashboard.refresh_s)
+    NemApp(store, refresh_s)  # warm-up: imports, view planning and the first queries before users arrive
+    auth = basic_auth(settings, address)
+    origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    options: dict[str, Any] = dict(
+        port=port, address=address, websocket_origin=origins if is_loopback(address) else ["*"],
+        show=show, title="Nem Analysis", threaded=threaded, liveness=True,
+    )
+    if auth:
+        options.update(basic_auth=auth, cookie_secret=secrets.token_urlsafe(32))
+    logger.info("dashboard on http://%s:%d/ (warehouse %s, refresh %ss)", address, port, root, refresh_s)
+    print(f"Nem Analysis dashboard: http://{address}:{port}/  (warehouse {root})", flush=True)
+    return pn.serve({"/": lambda: create_app(store, refresh_s)}, **options)
