@@ -10,6 +10,7 @@ lands; a 404 or failed download is not recorded, so the next run tries again; a 
 
 from __future__ import annotations
 
+import array
 import hashlib
 import os
 import shutil
@@ -32,7 +33,7 @@ from aemo_wh.tables import TableSpec
 logger = get_logger(__name__)
 
 LARGE_FILE_BYTES = 256 * 1024**2  # single-table files above this are streamed in chunks
-CHUNK_BYTES = 32 * 1024**2
+CHUNK_BYTES = 16 * 1024**2
 
 
 @dataclass
@@ -402,4 +403,10 @@ def with_source_file(table: pa.Table, name: str) -> pa.Table:
     """Add the `_source_file` column every raw row carries (docs/architecture.md)."""
     if "_source_file" in table.column_names:
         return table
-    return table.append_column("_source_file", pa.array([name] * table.num_rows, pa.string()))
+    raw = name.encode("utf-8")
+    n = table.num_rows
+    if n * len(raw) >= 2**31:  # beyond 32-bit string offsets
+        return table.append_column("_source_file", pa.array([name] * n, pa.large_string()))
+    offsets = array.array("i", range(0, (n + 1) * len(raw), len(raw)) if raw else [0] * (n + 1))
+    col = pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(raw * n))
+    return table.append_column("_source_file", col)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from aemo_wh.errors import BadSourceFile
@@ -42,10 +43,10 @@ ID_COLUMNS = frozenset(
 )
 # Columns always parsed as timestamps (the time keys of the landed tables and LASTCHANGED).
 TIMESTAMP_COLUMNS = frozenset({"SETTLEMENTDATE", "INTERVAL_DATETIME", "LASTCHANGED", "RUN_DATETIME"})
+_TS_AS_DICT = pa.dictionary(pa.int32(), pa.string())  # read, then parsed per distinct value
 MAX_ZIP_DEPTH = 2  # AEMO never nests deeper than a zip of zips
 MAX_UNCOMPRESSED = 8 * 1024**3  # zip-bomb guard for one source file
 
-_TABLE_OR_C_ROW = re.compile(rb"^[IC],", re.MULTILINE)
 _FOOTER = re.compile(rb'^C,"?END OF REPORT"?,(\d+)\s*$')
 
 
@@ -126,7 +127,7 @@ def parse_csv(data: bytes, name: str = "<csv>") -> ParsedFile:
     if not data.strip():
         raise BadSourceFile(f"{name}: empty file")
     _reject_non_csv(data, name)
-    marks = [m.start() for m in _TABLE_OR_C_ROW.finditer(data)]
+    marks = _row_marks(data)
     if not marks or marks[0] != 0 or not data.startswith(b"C,"):
         raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
     header = FileHeader.from_row(_line_at(data, 0), name)
@@ -162,7 +163,7 @@ def parse_csv(data: bytes, name: str = "<csv>") -> ParsedFile:
 
 
 def iter_table_chunks(
-    source: str | Path | BinaryIO, chunk_bytes: int = 32 * 1024**2, name: str | None = None
+    source: str | Path | BinaryIO, chunk_bytes: int = 16 * 1024**2, name: str | None = None
 ) -> Iterator[tuple[TableKey, pa.Table]]:
     """Stream (table key, Arrow chunk) pairs from a large CSV (or a zip holding one CSV).
 
@@ -267,6 +268,19 @@ def _merge(acc: ParsedFile | None, part: ParsedFile) -> ParsedFile:
 # Rows and blocks
 
 
+def _row_marks(data: bytes) -> list[int]:
+    """Offsets of the lines that start with `I,` or `C,` (bytes.find is memchr-fast; a MULTILINE
+    regex over hundreds of MB is ~10x slower)."""
+    marks = [0] if data.startswith((b"I,", b"C,")) else []
+    for needle in (b"\nI,", b"\nC,"):
+        pos = data.find(needle)
+        while pos >= 0:
+            marks.append(pos + 1)
+            pos = data.find(needle, pos + 1)
+    marks.sort()
+    return marks
+
+
 def _line_at(data: bytes, start: int) -> bytes:
     end = data.find(b"\n", start)
     return data[start : len(data) if end < 0 else end]
@@ -300,10 +314,20 @@ def _column_types(columns: list[str]) -> dict[str, pa.DataType]:
     for col in columns:
         up = col.upper()
         if up in TIMESTAMP_COLUMNS:
-            types[col] = TIMESTAMP_TYPE
+            types[col] = _TS_AS_DICT
         elif up.endswith("ID") or up in ID_COLUMNS:
             types[col] = pa.string()
     return types
+
+
+def _timestamps_from_dictionary(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Parse each chunk's dictionary once and gather: a month of SCADA has 8,640 distinct
+    SETTLEMENTDATE strings for 4.5 M rows, so this is ~4x faster than strptime on every value."""
+    chunks = []
+    for chunk in col.chunks:
+        parsed = pc.strptime(chunk.dictionary, format=TIMESTAMP_FORMAT, unit="us", error_is_null=False)
+        chunks.append(pc.take(parsed, chunk.indices))
+    return pa.chunked_array(chunks, type=TIMESTAMP_TYPE)
 
 
 def _fix_types(table: pa.Table) -> pa.Table:
@@ -313,6 +337,10 @@ def _fix_types(table: pa.Table) -> pa.Table:
     for f, col in zip(table.schema, table.columns, strict=True):
         target = f.type
         up = f.name.upper()
+        if pa.types.is_dictionary(f.type):
+            cols.append(_timestamps_from_dictionary(col))
+            changed = True
+            continue
         if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) and f.type != pa.float64():
             target = pa.float64()
         elif pa.types.is_timestamp(f.type) and f.type != TIMESTAMP_TYPE:
@@ -387,6 +415,8 @@ def _empty_table(columns: list[str]) -> pa.Table:
     fields = []
     for col, typ in zip(columns, [_column_types([c]).get(c) for c in columns], strict=True):
         up = col.upper()
+        if typ == _TS_AS_DICT:
+            typ = TIMESTAMP_TYPE
         if typ is None:
             typ = TIMESTAMP_TYPE if up.endswith(("DATE", "DATETIME")) else pa.float64()
         fields.append(pa.field(col, typ))
@@ -424,26 +454,26 @@ def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[t
     while True:
         piece = fh.read(chunk_bytes)
         eof = not piece
-        buf = carry + piece
         if eof:
-            cut = len(buf)
+            chunk, carry = carry, b""
         else:
-            nl = buf.rfind(b"\n")
+            nl = piece.rfind(b"\n")
             if nl < 0:
-                carry = buf
+                carry += piece
                 continue
-            cut = nl + 1
-        chunk, carry = buf[:cut], buf[cut:]
+            chunk = b"".join((carry, memoryview(piece)[: nl + 1]))  # one copy, no slices of slices
+            carry = piece[nl + 1 :]
+            del piece
         if not chunk:
             break
         if first:
-            if not chunk.strip():
+            if not chunk[:4096].strip():
                 raise BadSourceFile(f"{name}: empty file")
             _reject_non_csv(chunk, name)
             if not chunk.startswith(b"C,"):
                 raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
         lines += chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-        marks = [m.start() for m in _TABLE_OR_C_ROW.finditer(chunk)]
+        marks = _row_marks(chunk)
         bounds = [0, *marks, len(chunk)] if not marks or marks[0] != 0 else [*marks, len(chunk)]
         for i, start in enumerate(bounds[:-1]):
             end = bounds[i + 1]
@@ -473,6 +503,8 @@ def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[t
         first = False
         if eof:
             break
+    if first:
+        raise BadSourceFile(f"{name}: empty file")
     if footer is not None and footer != lines:
         raise BadSourceFile(
             f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
