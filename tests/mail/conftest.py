@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -191,3 +193,28 @@ def silent_port() -> Iterator[int]:
     s.listen(8)
     yield s.getsockname()[1]
     s.close()
+
+
+# --- a small simulated warehouse (the demo simulator through the real HTTP ingest) ---------------
+
+DEMO_END = dt.datetime(2026, 11, 26, 1, 0)  # NEM time; the warehouse holds 25 Nov whole + 1 hour
+REPORT_DAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session; tests get their own copy (alert and outbox state live in it)."""
+    from aemo_wh.config import load_settings
+    from aemo_wh.demo import build_demo_warehouse
+
+    tmp = tmp_path_factory.mktemp("demo")
+    base = load_settings(config_file=tmp / "absent.toml", env={})
+    return build_demo_warehouse(tmp, days=1, end=DEMO_END, settings=base)
+
+
+@pytest.fixture()
+def demo(settings: Any, demo_warehouse: Path, tmp_path: Path) -> Any:
+    """Settings over a private copy of the demo warehouse, with an overrides file in tmp_path."""
+    wh = tmp_path / "demo_wh"
+    shutil.copytree(demo_warehouse, wh)
+    return settings.with_overrides(paths={"warehouse": wh, "overrides": tmp_path / "duid_overrides.csv"})
