@@ -59,3 +59,7 @@ fix: setup
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+
+# Remove the simulated mirror and the demo warehouse (never touches warehouse/).
+clean-demo:
+	rm -rf demo_data
