@@ -102,3 +102,20 @@ def test_rooftop_and_prices_look_like_the_nem(demo_con) -> None:
         "select min(rrp), max(rrp), avg((rrp < 0)::int) from dispatch_price where intervention = 0"
     ).fetchall()[0]
     assert -1000 <= lo < 0 < hi <= 20300 and 0 < neg < 0.8
+
+
+def test_live_intervals_land_on_the_next_ingest(demo_root: Path) -> None:
+    """`demo live` publishes new intervals; the next ordinary ingest picks them up (live refresh)."""
+    from aemo_wh.demo import append_intervals, ingest_mirror
+    from aemo_wh.warehouse.reader import connect_raw
+
+    before = mirror_meta(demo_root).end_ts
+    new = append_intervals(demo_root / "mirror", count=2)
+    load = ingest_mirror(demo_root / "mirror", demo_root / "warehouse", compact=False)
+    assert load.files_loaded >= 4 and not load.quarantined
+    con = connect_raw(demo_root / "warehouse")
+    try:
+        latest = con.execute("select max(settlementdate) from dispatch_price").fetchall()[0][0]
+    finally:
+        con.close()
+    assert latest == new[-1] == before + dt.timedelta(minutes=10)
