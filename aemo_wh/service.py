@@ -178,10 +178,15 @@ def nightly_maintenance(settings: Settings) -> None:
     """Compact finished days/months, then drop partitions older than each table's retention."""
     from aemo_wh.warehouse import Warehouse
 
-    with Warehouse(settings.warehouse_dir).writer() as writer:
-        writer.compact()
-        if settings.warehouse.retention_days:
+    wh = Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
+    with wh.writer(timeout_s=300) as writer:  # a backfill may hold the lock for a while
+        compacted = writer.compact()
+        dropped = (
             writer.apply_retention(settings.warehouse.retention_days)
+            if settings.warehouse.retention_days
+            else {}
+        )
+    logger.info("service: compaction %s; retention %s", compacted or "nothing to do", dropped or "keep all")
 
 
 class Service:
@@ -302,13 +307,12 @@ class Service:
                 continue
             try:
                 report = self.hooks.ingest(self.settings, sources=[name])
-            except Exception as exc:
+            except Exception:
                 self.counters.error()
-                if type(exc).__name__ == "WarehouseBusy":
-                    logger.info("service: warehouse busy (another writer); %s skipped this round", name)
-                else:
-                    logger.exception("service: ingest of %s failed (other sources go on)", name)
+                logger.exception("service: ingest of %s failed (other sources go on)", name)
                 continue
+            if getattr(report, "busy", False):
+                logger.info("service: warehouse busy (another writer); %s retried later", name)
             files, rows = _report_counts(report)
             self.counters.add(files, rows)
             landed_rows += rows
@@ -376,7 +380,11 @@ def _hhmm(value: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    service = Service(settings, sources=args.source or None)
+    from aemo_wh.ingest import select_sources
+
+    names = [s.name for s in select_sources(args.source)]  # unknown names fail here, clearly
+    _hhmm(settings.report.send_time)
+    service = Service(settings, sources=names)
     service.install_signal_handlers()
     return service.run()
 

@@ -178,3 +178,36 @@ def test_aemo_wh_run_stops_cleanly_on_sigterm(tmp_path):
                 proc.wait()
     text = (logs / "aemo_wh.log").read_text()
     assert "SIGTERM received" in text and "service: stopped" in text
+
+
+def test_nightly_maintenance_compacts_and_applies_per_table_retention(settings):
+    """The real nightly job on the real writer: old SCADA days dropped, other tables kept (default)."""
+    import pyarrow as pa
+
+    from aemo_wh.nemtime import now_nem
+    from aemo_wh.service import nightly_maintenance
+    from aemo_wh.tables import DISPATCH_PRICE, UNIT_SCADA
+    from aemo_wh.warehouse import Warehouse
+    from aemo_wh.warehouse.reader import connect_raw
+
+    today = now_nem().replace(hour=0, minute=0, second=0, microsecond=0)
+    old = [today - dt.timedelta(days=40) + dt.timedelta(minutes=5 * i) for i in range(1, 13)]
+    recent = [today - dt.timedelta(days=2) + dt.timedelta(minutes=5 * i) for i in range(1, 13)]
+    ts = pa.array(old + recent, pa.timestamp("us"))
+    scada = pa.table({"settlementdate": ts, "duid": ["U1"] * 24, "scadavalue": [1.0] * 24, "lastchanged": ts})
+    price = pa.table({"settlementdate": ts, "regionid": ["NSW1"] * 24, "intervention": [0.0] * 24,
+                      "rrp": [50.0] * 24, "lastchanged": ts})  # fmt: skip
+    with Warehouse(settings.warehouse_dir).writer() as w:
+        w.publish_batch([(UNIT_SCADA, scada), (DISPATCH_PRICE, price)], source_file="synthetic-retention")
+    s = settings.with_overrides(warehouse={"retention_days": {"unit_scada": 30}})
+    nightly_maintenance(s)
+    con = connect_raw(s.warehouse_dir)
+    try:
+        kept = con.execute("select min(settlementdate), count(*) from unit_scada").fetchall()[0]
+        prices = con.execute("select count(*) from dispatch_price").fetchall()[0][0]
+    finally:
+        con.close()
+    assert kept == (recent[0], 12)
+    assert prices == 24
+    levels = {e.level for e in Warehouse(s.warehouse_dir).manifest("dispatch_price").files}
+    assert "interval" not in levels  # finished days were compacted
