@@ -74,12 +74,15 @@ def _null_safe_neq(a: pa.Array, b: pa.Array) -> pa.Array:
 def dedupe_latest(table: pa.Table, spec: TableSpec) -> pa.Table:
     """Keep one row per primary key: newest `latest_by`, ties (and nulls) to the later row.
 
-    Row order is kept. Cheap when there are no duplicates (one group-by on the keys).
+    Row order is kept. Small tables (one 5-minute file) take a sort and never load Acero
+    (importing it costs ~1 s of CLI start-up); big chunks check uniqueness by hash first.
     """
     n = table.num_rows
     pk = list(spec.primary_key)
-    if n <= 1 or table.select(pk).group_by(pk, use_threads=False).aggregate([]).num_rows == n:
+    if n <= 1:
         return table
+    if n > 100_000 and table.select(pk).group_by(pk, use_threads=False).aggregate([]).num_rows == n:
+        return table  # big chunks: a hash group-by is cheaper than the sort below
     idx = pa.array(range(n), pa.int64())
     work = table.select(pk).append_column("__i", idx)
     keys = [(c, "ascending", "at_start") for c in pk]
@@ -95,6 +98,8 @@ def dedupe_latest(table: pa.Table, spec: TableSpec) -> pa.Table:
         neq = _null_safe_neq(col.slice(1), col.slice(0, n - 1))
         last = neq if last is None else pc.or_(last, neq)
     is_last = pa.concat_arrays([last, pa.array([True])])
+    if is_last.false_count == 0:
+        return table
     kept = srt["__i"].combine_chunks().filter(is_last)
     keep_idx = kept.take(pc.array_sort_indices(kept))
     return table.take(keep_idx)

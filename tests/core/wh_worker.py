@@ -1,7 +1,7 @@
 """Subprocess worker for the warehouse process tests (crash, lock, concurrent reader).
 
     python wh_worker.py ingest ROOT N [--grace-s S] [--per-run K] [--sleep S]
-    python wh_worker.py read ROOT SECONDS OUT.jsonl
+    python wh_worker.py read ROOT MAX_SECONDS OUT.jsonl   (stops when OUT.jsonl.stop exists)
     python wh_worker.py hold ROOT
 
 `ingest` lands a deterministic sequence of N synthetic SCADA "source files" through the real
@@ -23,7 +23,7 @@ from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse.synthetic import scada_table
 
 T0 = dt.datetime(2025, 1, 31, 20, 5)  # the sequence crosses a day and a month end
-STEP = dt.timedelta(minutes=35)
+STEP = dt.timedelta(minutes=40)
 N_DUIDS = 300
 
 
@@ -72,13 +72,17 @@ def ingest(root: Path, n: int, grace_s: float, per_run: int, sleep: float) -> No
 
 
 def read(root: Path, seconds: float, out: Path) -> None:
+    """Query in a loop until `<out>.stop` appears (then once more) or `seconds` pass."""
     from aemo_wh.warehouse.reader import connect_raw, refresh
 
     con = connect_raw(root)
+    stop = out.with_name(out.name + ".stop")
     deadline = time.monotonic() + seconds
     print("ready", flush=True)
     with out.open("w") as fh:
-        while time.monotonic() < deadline:
+        last = False
+        while not last:
+            last = stop.exists() or time.monotonic() > deadline
             try:
                 refresh(con)
                 n, keys, intervals = con.execute(
