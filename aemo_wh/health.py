@@ -46,6 +46,9 @@ class TableHealth:
     missing_intervals_24h: int
     first_missing: list[str] = field(default_factory=list)
     status: str = "ok"  # ok | stale | gaps | empty
+    source: str = ""  # the ingest source that feeds the table
+    quarantined_files: int = 0  # of that source
+    last_error: dict[str, str] | None = None  # newest error / quarantine of that source
 
 
 @dataclass
@@ -80,6 +83,7 @@ def check_health(
             raise WarehouseUnreadable(f"warehouse folder {root} does not exist")
         results = _table_health(root, specs, now, settings.alerts.freshness_minutes)
         quarantined, errors, last_error = _ledger_summary(root)
+        _attach_source_errors(root, results)
     except WarehouseUnreadable as exc:
         return HealthReport(now.isoformat(sep=" "), str(root), [], 0, 0, None, UNREADABLE, str(exc))
     bad = [t for t in results if t.status != "ok"]
@@ -181,19 +185,48 @@ def _ledger_summary(root: Path) -> tuple[int, int, dict[str, str] | None]:
     return counts.get("quarantined", 0), counts.get("error", 0), last
 
 
+def _attach_source_errors(root: Path, results: list[TableHealth]) -> None:
+    """Per table: quarantined files and the newest error of the source that feeds it."""
+    from aemo_wh.sources import SOURCES
+    from aemo_wh.warehouse.ledger import Ledger
+
+    ledger = Ledger(root)
+    owner = {spec.name: src.name for src in SOURCES.values() for spec in src.tables}
+    try:
+        for t in results:
+            t.source = owner.get(t.table, "")
+            if not t.source:
+                continue
+            quarantined = ledger.rows(status="quarantined", source=t.source)
+            recent = ledger.rows(status="error", source=t.source, limit=1) + quarantined[:1]
+            t.quarantined_files = len(quarantined)
+            if recent:
+                row = max(recent, key=lambda r: r["loaded_at"] or "")
+                t.last_error = {"file": row["name"], "status": row["status"], "error": row["error"] or "",
+                                "at": row["loaded_at"]}  # fmt: skip
+    except sqlite3.Error as exc:
+        raise WarehouseUnreadable(f"cannot read the ledger {ledger.path}: {exc}") from exc
+
+
 def render_text(report: HealthReport) -> str:
     """The human-readable table printed by `aemo-wh health`."""
     lines = [f"warehouse {report.warehouse} checked at {report.checked_at} (NEM time)"]
     if report.exit_code == UNREADABLE:
         lines.append(f"UNREADABLE: {report.problem}")
         return "\n".join(lines)
-    lines.append(f"{'table':<28}{'newest interval':<21}{'age (min)':>10}{'gaps 24h':>10}  status")
+    head = f"{'table':<28}{'newest interval':<21}{'age (min)':>10}{'gaps 24h':>10}{'quarantined':>13}  status"
+    lines.append(head)
     for t in report.tables:
         age = "-" if t.age_minutes is None else f"{t.age_minutes:.0f}"
         newest = t.newest_interval or "-"
-        lines.append(f"{t.table:<28}{newest:<21}{age:>10}{t.missing_intervals_24h:>10}  {t.status}")
+        lines.append(
+            f"{t.table:<28}{newest:<21}{age:>10}{t.missing_intervals_24h:>10}{t.quarantined_files:>13}  {t.status}"
+        )
         if t.first_missing:
             lines.append(f"{'':<28}first missing: {', '.join(t.first_missing)}")
+        if t.last_error:
+            e = t.last_error
+            lines.append(f"{'':<28}last error: {e['file']} ({e['status']} at {e['at']}): {e['error']}")
     lines.append(f"quarantined files: {report.quarantined_files}; files with errors: {report.error_files}")
     if report.last_error:
         e = report.last_error

@@ -129,3 +129,5 @@ def test_real_scada_file_and_quarantine_are_reported(settings, tmp_path):
     assert scada.newest_interval == "2021-09-02 12:55:00" and scada.age_minutes == 6.0
     assert report.quarantined_files == 1
     assert report.last_error["file"] == bad.name and report.last_error["status"] == "quarantined"
+    assert scada.source == "dispatch_scada" and scada.quarantined_files == 1
+    assert scada.last_error["file"] == bad.name
