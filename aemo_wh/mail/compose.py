@@ -13,10 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from aemo_wh.config import EmailSettings
+
+# How a message goes on the wire and into the outbox: CRLF, and headers folded only when longer
+# than RFC 5322's hard limit. Python's 78-column folding moves a Subject that almost fits onto a
+# continuation line ("Subject:\r\n [aemo-wh] ..."), which its own parser then reads back with a
+# leading space. Bodies are quoted-printable (76 columns) either way, so no line is long.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """The message as sent and as stored in the outbox."""
+    return msg.as_bytes(policy=WIRE_POLICY)
 
 
 @dataclass(frozen=True)
@@ -54,9 +66,10 @@ def build_message(
     msg["X-Mailer"] = "aemo-wh"
     for k, v in (headers or {}).items():
         msg[k] = v
-    msg.set_content(text, subtype="plain", charset="utf-8")
+    # quoted-printable: 7-bit clean, so no server needs 8BITMIME for the dashes and arrows
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if html is not None:
-        msg.add_alternative(html, subtype="html", charset="utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
         if images:
             html_part = msg.get_payload()[1]
             for img in images:

@@ -21,7 +21,6 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from aemo_wh.config import Settings
 from aemo_wh.errors import ConfigError
 from aemo_wh.log import get_logger
 from aemo_wh.mail import smtp
+from aemo_wh.mail.compose import to_bytes
 from aemo_wh.mail.state import file_lock, read_json, state_dir, write_bytes_atomic, write_json_atomic
 
 logger = get_logger(__name__)
@@ -68,7 +68,7 @@ def enqueue(settings: Settings, msg: EmailMessage, kind: str, now: dt.datetime |
     now = now or _utcnow()
     msg_id = f"{now:%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}"
     d = outbox_dir(settings)
-    write_bytes_atomic(d / f"{msg_id}.eml", msg.as_bytes(policy=policy.SMTP))
+    write_bytes_atomic(d / f"{msg_id}.eml", to_bytes(msg))
     meta = {
         "id": msg_id, "subject": str(msg["Subject"]), "kind": kind, "created_at": now.isoformat(),
         "attempts": 0, "next_attempt_at": now.isoformat(), "last_error": "",
@@ -89,11 +89,8 @@ def pending(settings: Settings) -> list[dict[str, Any]]:
     return out
 
 
-def _load(settings: Settings, msg_id: str) -> EmailMessage:
-    raw = (outbox_dir(settings) / f"{msg_id}.eml").read_bytes()
-    msg = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
+def _load(settings: Settings, msg_id: str) -> bytes:
+    return (outbox_dir(settings) / f"{msg_id}.eml").read_bytes()
 
 
 def _record_failure(settings: Settings, meta: dict[str, Any], reason: str, now: dt.datetime) -> None:

@@ -319,6 +319,7 @@ def build_report(settings: Settings, day: dt.date, con: duckdb.DuckDBPyConnectio
         "day": day, "day_label": day.strftime("%A %d %B %Y"), "facts": facts, "tables": tables, "headline": headline,
         "images": {k: v.cid for k, v in images.items()}, "gaps": _gap_ranges(facts["price_gaps"]),
         "renewable_by_region": facts["renewable_by_region"], "intervals_per_day": INTERVALS_PER_DAY,
+        "frozen_runs": next((r["stale_runs"] for r in facts["data_quality"] if r["table_name"] == "unit_scada"), None),
     }
     subject = (f"[aemo-wh] NEM daily report {day:%a %d %b %Y}: "
                f"{headline[0][1]}, renewables {headline[1][1]}")

@@ -16,12 +16,15 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 
 from aemo_wh.config import EmailSettings
 from aemo_wh.errors import EmailDeliveryError
 from aemo_wh.log import get_logger
+from aemo_wh.mail.compose import to_bytes
 from aemo_wh.mail.settings import validate_email_settings
 
 logger = get_logger(__name__)
@@ -66,7 +69,7 @@ def tls_context(email: EmailSettings) -> ssl.SSLContext:
     return ctx
 
 
-def envelope_recipients(msg: EmailMessage) -> list[str]:
+def envelope_recipients(msg: Message) -> list[str]:
     """Bare addresses of To, Cc and Bcc."""
     fields = [v for h in ("To", "Cc", "Bcc") for v in msg.get_all(h, [])]
     return [addr for _name, addr in getaddresses(fields) if addr]
@@ -209,18 +212,26 @@ def close(conn: smtplib.SMTP) -> None:
             conn.close()
 
 
-def send_on(conn: smtplib.SMTP, email: EmailSettings, msg: EmailMessage, on_step: Step = _quiet) -> DeliveryResult:
-    """Send one message over an open connection (MAIL FROM, RCPT TO, DATA)."""
+def send_on(
+    conn: smtplib.SMTP, email: EmailSettings, msg: EmailMessage | bytes, on_step: Step = _quiet
+) -> DeliveryResult:
+    """Send one message over an open connection (MAIL FROM, RCPT TO, DATA).
+
+    `bytes` (a message from the outbox) are sent exactly as stored; a message object is
+    serialised with `compose.WIRE_POLICY` first.
+    """
     sender = parseaddr(email.sender)[1]
-    rcpts = envelope_recipients(msg)
+    raw = msg if isinstance(msg, bytes) else to_bytes(msg)
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    rcpts = envelope_recipients(headers)
     try:
-        refused_raw = conn.send_message(msg, from_addr=sender, to_addrs=rcpts)
+        refused_raw = conn.sendmail(sender, rcpts, raw)
     except Exception as exc:
         raise diagnose(exc, email, "send") from exc
     refused = {r: f"{c} {_reply_text(t)}" for r, (c, t) in refused_raw.items()}
     accepted = [r for r in rcpts if r not in refused]
     if refused:
-        logger.warning("SMTP server refused some recipients of %r: %s", msg["Subject"], refused)
+        logger.warning("SMTP server refused some recipients of %r: %s", headers["Subject"], refused)
     on_step("send", f"accepted for {', '.join(accepted)}" + (f"; refused {refused}" if refused else ""))
     return DeliveryResult(accepted=accepted, refused=refused)
 
