@@ -206,7 +206,11 @@ def _archive_files(client: Any, src: Source, first: dt.date, last: dt.date) -> l
 
 
 def _mmsdm_files(src: Source, month: dt.date, entries: Iterable[Any]) -> list[PlannedFile]:
-    tables = {MMSDM_TABLES[t.name] for t in src.tables if t.name in MMSDM_TABLES}
+    # A table built by a whole-file transform (dispatch_interconnection needs the same file's
+    # INTERCONNECTORRES rows) cannot come from a one-table monthly file: not planned.
+    tables = {
+        MMSDM_TABLES[t.name] for t in src.tables if t.name in MMSDM_TABLES and t.name not in src.transforms
+    }
     ym = f"{month:%Y%m}"
     out = []
     for entry in entries:

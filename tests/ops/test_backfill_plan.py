@@ -73,3 +73,22 @@ def test_daytrack_in_both_namings_is_not_a_warehouse_table(settings, nemweb):
         plan = build_plan(client, list(SOURCES.values()), D(2024, 7, 1), D(2024, 7, 31))
     assert plan.files == []
     assert {s for s, _m in plan.missing_months} == set(SOURCES)
+
+
+def test_mmsdm_tables_of_a_source_both_namings_and_transform_tables_skipped(settings, tmp_path):
+    """DispatchIS: PRICE/REGIONSUM/INTERCONNECTORRES from MMSDM; DISPATCH_INTERCONNECTION (built by a
+    whole-file transform) is not planned. Listing entries only; no data is read."""
+    from aemo_wh.backfill import _mmsdm_files
+    from aemo_wh.listing import ListingEntry
+
+    names = [
+        "PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202409010000.zip",
+        "PUBLIC_ARCHIVE#DISPATCHREGIONSUM#FILE01#202409010000.zip",
+        "PUBLIC_ARCHIVE#DISPATCHINTERCONNECTORRES#FILE01#202409010000.zip",
+        "PUBLIC_ARCHIVE#DISPATCH_INTERCONNECTION#FILE01#202409010000.zip",
+        "PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202408010000.zip",  # other month
+        "PUBLIC_ARCHIVE#DISPATCHLOAD#FILE01#202409010000.zip",  # not a warehouse table
+    ]
+    entries = [ListingEntry(n, n, "http://x/" + n, 10, dt.datetime(2024, 10, 8), False) for n in names]
+    got = {f.name for f in _mmsdm_files(SOURCES["dispatch_is"], D(2024, 9, 1), entries)}
+    assert got == set(names[:3])
