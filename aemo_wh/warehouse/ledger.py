@@ -145,6 +145,29 @@ class Ledger:
                 return {}
             return dict(con.execute("select status, count(*) from files group by status").fetchall())
 
+    def table_summary(self) -> dict[str, dict]:
+        """Per warehouse table: newest `loaded_at` of a file that landed rows in it, and how many
+        quarantined files came from a source that feeds it. One pass in SQLite (json1)."""
+        with self._read() as con:
+            if con is None:
+                return {}
+            last = con.execute(
+                "select j.key, max(f.loaded_at) from files f, json_each(f.rows_json) j "
+                "where f.status = 'loaded' and j.value > 0 group by j.key"
+            ).fetchall()
+            quarantined = con.execute(
+                "with feeds as (select distinct f.source, j.key as tbl from files f, json_each(f.rows_json) j "
+                "where f.status = 'loaded') "
+                "select feeds.tbl, count(*) from files q join feeds on q.source = feeds.source "
+                "where q.status = 'quarantined' group by feeds.tbl"
+            ).fetchall()
+        out: dict[str, dict] = {}
+        for t, at in last:
+            out.setdefault(t, {})["last_ingest"] = at
+        for t, n in quarantined:
+            out.setdefault(t, {})["quarantined_files"] = n
+        return out
+
     def has_publisher(self, publisher: str) -> bool:
         with self._read() as con:
             if con is None:

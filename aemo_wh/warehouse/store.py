@@ -94,15 +94,7 @@ class Warehouse:
     # -- status ------------------------------------------------------------------------------------
     def status(self) -> list[dict]:
         """Per table: rows, first/last interval, files (by level), last publish and ingest, quarantined."""
-        loaded = self.ledger.rows(status="loaded")
-        quarantined = self.ledger.rows(status="quarantined")
-        tables_by_source: dict[str, set[str]] = {}
-        last_ingest: dict[str, str] = {}
-        for r in loaded:
-            for t, n in r["rows"].items():
-                tables_by_source.setdefault(r["source"], set()).add(t)
-                if n and r["loaded_at"] > last_ingest.get(t, ""):
-                    last_ingest[t] = r["loaded_at"]
+        by_table = self.ledger.table_summary()
         out = []
         for name in self.tables():
             m = self.manifest(name)
@@ -121,10 +113,8 @@ class Warehouse:
                     "files_by_level": levels,
                     "manifest_version": m.version,
                     "last_publish": m.written_at or None,
-                    "last_ingest": last_ingest.get(name),
-                    "quarantined_files": sum(
-                        1 for q in quarantined if name in tables_by_source.get(q["source"], set())
-                    ),
+                    "last_ingest": by_table.get(name, {}).get("last_ingest"),
+                    "quarantined_files": by_table.get(name, {}).get("quarantined_files", 0),
                 }
             )
         return out
