@@ -21,6 +21,8 @@ from aemo_wh.demo.mirror import DEFAULT_SEED, MirrorMeta, build_mirror
 # Fixtures keep only the last hour in Current: each Current file is its own publish (with fsyncs),
 # an Archive bundle is one publish per day, so this is several times faster to land.
 FIXTURE_CURRENT_INTERVALS = 12
+# The ingest sources the simulator publishes (TradingIS is not simulated; its folder is empty).
+MIRROR_SOURCES = ("dispatch_scada", "dispatch_is", "rooftop_pv")
 
 
 @dataclass
@@ -48,7 +50,7 @@ def ingest_mirror(mirror: Path, warehouse: Path, settings: Settings | None = Non
     base = settings or load_settings()
     with NemwebServer(mirror) as srv:
         s = demo_settings(base, warehouse, srv.url)
-        report = run_ingest(s, include_archive=True)
+        report = run_ingest(s, sources=MIRROR_SOURCES, include_archive=True)
     if compact:
         wh = Warehouse(warehouse, grace_hours=base.warehouse.grace_hours)
         with wh.writer() as w:
