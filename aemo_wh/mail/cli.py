@@ -13,7 +13,7 @@ from aemo_wh.errors import ConfigError, EmailDeliveryError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `email`, `report` and `alerts` commands."""
-    email = subparsers.add_parser("email", help="email set-up")
+    email = subparsers.add_parser("email", help="email: test the SMTP settings step by step; list or flush the outbox")
     email_sub = email.add_subparsers(dest="email_command", metavar="SUBCOMMAND", required=True)
     test = email_sub.add_parser("test", help="connect, negotiate TLS, log in and send a test message, step by step")
     test.add_argument("--to", action="append", metavar="ADDRESS", help="send to this address instead of email.recipients")
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     outbox.add_argument("--flush", action="store_true", help="send due messages now (ignores the backoff)")
     outbox.set_defaults(func=cmd_email_outbox)
 
-    report = subparsers.add_parser("report", help="daily HTML report")
+    report = subparsers.add_parser("report", help="daily HTML email report: send now (or write it to a file)")
     report_sub = report.add_subparsers(dest="report_command", metavar="SUBCOMMAND", required=True)
     send = report_sub.add_parser("send", help="build and send the daily report now")
     send.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     send.add_argument("--no-send", action="store_true", help="only write --to FILE.html; send nothing")
     send.set_defaults(func=cmd_report_send)
 
-    alerts = subparsers.add_parser("alerts", help="alert rules")
+    alerts = subparsers.add_parser("alerts", help="alert rules (unknown DUIDs, price crossings, stale data): check now")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="SUBCOMMAND", required=True)
     check = alerts_sub.add_parser("check", help="run the alert rules now (also run after every ingest)")
     check.set_defaults(func=cmd_alerts_check)
