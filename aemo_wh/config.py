@@ -81,6 +81,7 @@ class EmailSettings:
 @dataclass(frozen=True)
 class AlertSettings:
     unknown_duid_cooldown_days: float = 7.0
+    unknown_duid_recent_days: float = 7.0  # only DUIDs with SCADA this recently (a backfill of retired units stays quiet)
     price_high: list[float] = field(default_factory=lambda: [1000.0, 10000.0])
     price_low: list[float] = field(default_factory=lambda: [-100.0])
     # per-region replacements of price_high / price_low (TOML: price_high_by_region = {SA1 = [300.0]})
