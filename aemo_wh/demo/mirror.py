@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -295,10 +294,3 @@ def append_intervals(root: Path, until: dt.datetime | None = None, count: int | 
     meta.end = new_end.isoformat()
     meta.write(root)
     return [f.interval for f in files.get("dispatchis", [])]
-
-
-def iter_current(root: Path) -> Iterable[Path]:
-    for folder in FOLDERS:
-        d = root / folder.current
-        if d.is_dir():
-            yield from sorted(d.iterdir())

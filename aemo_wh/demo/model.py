@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from aemo_wh.demo.network import LINKS, PAIRS, Limits, losses, pair_links, simulate_limits, split_pair_flow
-from aemo_wh.demo.weather import REGIONS, Weather, ar1, hours_of_day, rng_for, simulate_weather
+from aemo_wh.demo.network import LINKS, Limits, losses, pair_links, simulate_limits, split_pair_flow
+from aemo_wh.demo.weather import REGIONS, ar1, hours_of_day, rng_for, simulate_weather
 
 MARKET_PRICE_CAP = 20300.0
 MARKET_FLOOR = -1000.0
@@ -325,11 +325,10 @@ def _flows(surplus: np.ndarray, limits: Limits) -> np.ndarray:
         flows[:, idx] = split_pair_flow(f, idx, limits)
         return f
 
-    f_nq = pair_flow(("NSW1", "QLD1"), -s["QLD1"])
+    pair_flow(("NSW1", "QLD1"), -s["QLD1"])
     f_vs = pair_flow(("VIC1", "SA1"), -s["SA1"])
     f_tv = pair_flow(("TAS1", "VIC1"), s["TAS1"])
     pair_flow(("VIC1", "NSW1"), s["VIC1"] + f_tv - f_vs)
-    del f_nq
     return np.round(flows, 5)
 
 
@@ -422,5 +421,3 @@ def _prices(util: np.ndarray, curtailed: np.ndarray, shortfall: np.ndarray, flex
         marginal[:, j] = np.where(at_export, gap, np.where(at_import, -gap, 0.0))
     return np.round(np.clip(price, MARKET_FLOOR, MARKET_PRICE_CAP), 5), np.round(marginal, 5)
 
-
-__all__ = ["PAIRS", "Simulation", "Weather", "prepare_units", "simulate", "UNKNOWN_DUID"]
