@@ -211,3 +211,61 @@ def test_nightly_maintenance_compacts_and_applies_per_table_retention(settings):
     assert prices == 24
     levels = {e.level for e in Warehouse(s.warehouse_dir).manifest("dispatch_price").files}
     assert "interval" not in levels  # finished days were compacted
+
+
+def test_fake_clock_drives_the_real_ingest_over_loopback_nemweb(settings, tmp_path, service_log):
+    """Real `run_ingest` against the loopback NEMWeb server; AEMO 'publishes' the SCADA file late
+    (12:51:10, after the 12:50:50 poll) and the rooftop source raises on every poll."""
+    import shutil
+
+    from aemo_wh.ingest import run_ingest
+    from aemo_wh.nemweb_server import NemwebServer
+    from aemo_wh.warehouse.ledger import Ledger
+    from aemo_wh.warehouse.reader import connect_raw
+
+    from .conftest import OPS_DATA
+
+    scada = "PUBLIC_DISPATCHSCADA_202109021255_0000000348376188.zip"
+    tree = tmp_path / "nemweb"
+    folder = tree / "Reports/Current/Dispatch_SCADA"
+    folder.mkdir(parents=True)
+    (tree / "Reports/Current/ROOFTOP_PV/ACTUAL").mkdir(parents=True)
+    clock = FakeClock(T(2021, 9, 2, 12, 48, 0))
+    published_at = T(2021, 9, 2, 12, 51, 10)
+    calls: list[tuple[str, dt.datetime]] = []
+
+    def ingest(settings, sources):
+        if clock.now() >= published_at and not (folder / scada).exists():
+            shutil.copyfile(OPS_DATA / scada, folder / scada)
+        calls.append((sources[0], clock.now()))
+        if sources == ["rooftop_pv"]:
+            raise RuntimeError("rooftop parser bug")
+        return run_ingest(settings, sources=sources)
+
+    alerts: list[dt.datetime] = []
+    with NemwebServer(tree) as srv:
+        s = settings.with_overrides(nemweb={"base_url": srv.url, "backoff_s": 0.01})
+        hooks = Hooks(
+            ingest=ingest, alerts=lambda st: alerts.append(clock.now()), report=None, nightly=lambda st: None
+        )
+        svc = Service(s, clock=clock, hooks=hooks, sources=["dispatch_scada", "rooftop_pv"])
+        svc.run(until=T(2021, 9, 2, 13, 2, 0))
+        listings = [p for p in srv.requests if p.rstrip("/").endswith("Dispatch_SCADA")]
+
+    assert times(calls, "dispatch_scada") == [
+        "12:48:00", "12:50:50", "12:51:50", "12:55:50", "12:56:50", "12:57:50", "13:00:50", "13:01:50",
+    ]  # fmt: skip
+    assert times(calls, "rooftop_pv") == ["12:48:00", "13:01:00"]
+    assert len(listings) == 8  # one listing per poll, never more
+    assert alerts == [T(2021, 9, 2, 12, 51, 50)]  # only the poll that landed rows
+    con = connect_raw(s.warehouse_dir)
+    try:
+        landed = con.execute("select count(*), max(settlementdate) from unit_scada").fetchall()[0]
+    finally:
+        con.close()
+    assert landed[0] > 100 and landed[1] == T(2021, 9, 2, 12, 55)
+    assert Ledger(s.warehouse_dir).lookup(scada)["status"] == "loaded"
+    beats = [m for m in service_log.messages() if m.startswith("heartbeat:")]
+    assert (
+        beats == [beats[0]] and f"1 files, {landed[0]} rows landed, 1 job errors" in beats[0]
+    )  # 13:00: the 12:48 rooftop error
