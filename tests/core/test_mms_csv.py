@@ -206,7 +206,7 @@ def test_rows_of_another_table_without_i_row_are_rejected() -> None:
 # -- streaming -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chunk", [1500, 65536])
+@pytest.mark.parametrize("chunk", [4000, 65536])
 @pytest.mark.parametrize(
     "name",
     [
