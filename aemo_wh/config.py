@@ -68,7 +68,7 @@ class EmailSettings:
     smtp_port: int = 587
     security: str = "starttls"  # starttls | ssl | none
     smtp_username: str = ""
-    smtp_password: str = ""  # env / .env only
+    smtp_password: str = field(default="", repr=False)  # env / .env only; kept out of repr() and logs
     sender: str = ""
     recipients: list[str] = field(default_factory=list)
     timeout_s: float = 10.0  # short: email never holds up an ingest
