@@ -36,7 +36,7 @@ from aemo_wh.nemtime import now_nem
 
 logger = get_logger(__name__)
 
-REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
+MAX_LISTED = 100  # DUIDs listed in one email (after a backfill there can be hundreds)
 COLOURS = {"unknown_duid": "#8a5a00", "price": "#b42318", "price_end": "#2f6f3e",
            "stale": "#b42318", "recovered": "#2f6f3e"}
 KIND_LABELS = {"unknown_duid": "Registry", "price": "Price alert", "price_end": "Price alert",
@@ -121,8 +121,11 @@ def check_unknown_duids(
     """The unknown-DUID rule: one alert listing every DUID that is new or past its cooldown."""
     seen: dict[str, Any] = state["unknown_duids"]
     cooldown = dt.timedelta(days=settings.alerts.unknown_duid_cooldown_days)
-    rows = unknown_duids(con)
-    current = {r["duid"] for r in rows}
+    all_rows = unknown_duids(con)
+    current = {r["duid"] for r in all_rows}
+    newest = max((r["last_seen"] for r in all_rows), default=None)
+    recent = dt.timedelta(days=settings.alerts.unknown_duid_recent_days)
+    rows = [r for r in all_rows if newest is not None and r["last_seen"] >= newest - recent]
     for duid in [d for d in seen if d not in current]:
         logger.info("DUID %s is no longer unknown (registry or overrides); alert state cleared", duid)
         del seen[duid]
@@ -145,7 +148,8 @@ def check_unknown_duids(
     table = Table(
         columns=("DUID", "First seen", "Last seen", "Max MW", "Region"),
         rows=[{"DUID": r["duid"], "First seen": _hm(r["first_seen"]), "Last seen": _hm(r["last_seen"]),
-               "Max MW": num(r["max_mw"], 1), "Region": r.get("region_id") or "unknown"} for r in due],
+               "Max MW": num(r["max_mw"], 1), "Region": r.get("region_id") or "unknown"}
+              for r in due[:MAX_LISTED]],
         numeric=frozenset({"Max MW"}),
     )
     again = [r["duid"] for r in due if seen[r["duid"]]["times"] > 1]
@@ -156,6 +160,8 @@ def check_unknown_duids(
         f"registry, so {'their' if plural else 'its'} output has no fuel class (and perhaps no region) in the "
         "fuel stacks, utilisation and revenue views.",
     ]
+    if n > MAX_LISTED:
+        paragraphs.append(f"The first {MAX_LISTED} are listed; `aemo-wh registry unknown` shows all {n}.")
     if again:
         paragraphs.append(f"Still unknown after the {cooldown.days}-day cooldown: {', '.join(again)}.")
     footer = [

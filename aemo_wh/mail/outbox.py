@@ -138,9 +138,15 @@ def flush_outbox(settings: Settings, now: dt.datetime | None = None, force: bool
             summary.busy = True
             logger.info("outbox is being flushed by another process; skipping")
             return summary
+        queued = pending(settings)
+        # While the server is in backoff after a failure, new messages wait too: a dead server
+        # costs one connection attempt per backoff period, however many alerts come in.
+        blocked_until = max((dt.datetime.fromisoformat(m["next_attempt_at"]) for m in queued if m["attempts"]),
+                            default=now)
         due = []
-        for meta in pending(settings):
-            if not force and dt.datetime.fromisoformat(meta["next_attempt_at"]) > now:
+        for meta in queued:
+            not_before = max(dt.datetime.fromisoformat(meta["next_attempt_at"]), blocked_until)
+            if not force and not_before > now:
                 summary.waiting.append(meta["id"])
             else:
                 due.append(meta)

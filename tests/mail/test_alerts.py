@@ -232,3 +232,19 @@ def test_server_down_alert_kept_and_delivered_once_later(demo, smtp_server):
     run_alert_rules(s, now=FRESH + dt.timedelta(minutes=10))
     outbox.flush_outbox(s, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
     assert _kinds(srv) == ["unknown_duid"]
+
+
+def test_unknown_duids_not_seen_recently_stay_quiet(demo, smtp_server):
+    """After a backfill, retired units absent from today's registry are not alerted."""
+    srv = smtp_server("plain")
+    s = demo.with_overrides(email=srv.email_settings())
+    con = views.connect(s)
+    con.execute(
+        "create or replace view unknown_duids as select * from (values "
+        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500), "
+        "('OLDUNIT1', timestamp '2019-01-01 00:05', timestamp '2019-06-30 12:00', 300.0, 9000)) "
+        "as t(duid, first_seen, last_seen, max_mw, intervals_seen)")
+    summary = run_alert_rules(s, now=FRESH, con=con)
+    assert summary.new_unknown_duids == ["NEWUNIT1"]
+    (msg,) = _by_kind(srv, "unknown_duid")
+    assert "OLDUNIT1" not in msg.get_body(("plain",)).get_content()

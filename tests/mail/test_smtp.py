@@ -176,3 +176,8 @@ def test_password_in_toml_is_refused(tmp_path):
         load_settings(config_file=cfg, env={})
     assert "AEMO_WH_EMAIL_SMTP_PASSWORD" in err.value.hint
     assert "hunter2" not in err.value.msg + err.value.hint
+
+
+def test_password_is_not_in_the_settings_repr(settings):
+    s = settings.with_overrides(email={"smtp_password": "hunter2-app-pass"})
+    assert "hunter2-app-pass" not in repr(s) and "hunter2-app-pass" not in repr(s.email)
