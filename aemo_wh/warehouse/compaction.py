@@ -30,6 +30,7 @@ logger = get_logger(__name__)
 
 SETTLE = dt.timedelta(hours=1)
 ROW_GROUP = 122_880
+MEMORY_LIMIT = "1GB"  # a month of SCADA (4.5 M rows) sorts within this, spilling to _staging if needed
 
 
 def _q(name: str) -> str:
@@ -102,7 +103,7 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
         config={
             "autoinstall_known_extensions": False,
             "threads": 2,
-            "memory_limit": "2GB",
+            "memory_limit": MEMORY_LIMIT,
             "temp_directory": str(tmpdir),
             "preserve_insertion_order": False,
         }

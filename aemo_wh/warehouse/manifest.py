@@ -123,7 +123,8 @@ def list_manifest_tables(root: Path) -> list[str]:
 def manifest_version(root: Path | str) -> str:
     """A cheap token that changes whenever any manifest is replaced (readers' cache key).
 
-    Built from stat() only: os.replace gives the manifest a new inode and mtime.
+    Built from stat() plus the first bytes of each manifest, which hold its version number
+    (stat alone can repeat: a freed inode is reused and mtime has jiffy granularity).
     """
     d = Path(root) / MANIFEST_DIR
     h = hashlib.blake2b(digest_size=8)
@@ -135,8 +136,10 @@ def manifest_version(root: Path | str) -> str:
         if not name.endswith(".json"):
             continue
         try:
-            st = os.stat(d / name)
+            with open(d / name, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                head = fh.read(32)
         except FileNotFoundError:
             continue
-        h.update(f"{name}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size};".encode())
+        h.update(f"{name}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}:".encode() + head + b";")
     return h.hexdigest()

@@ -245,3 +245,22 @@ def test_writer_start_cleans_staging_and_adopts_orphans_into_the_trash(wh: Wareh
     trash = {i["path"] for i in json.loads((wh.root / "_trash.json").read_text())}
     assert trash == {orphan.relative_to(wh.root).as_posix()}  # live path never deleted, dropped from trash
     assert (wh.root / live).exists()
+
+
+def test_failure_writing_the_manifest_leaves_the_old_one_and_no_files(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aemo_wh.warehouse import manifest as manifest_mod
+
+    with wh.writer() as w:
+        w.publish(UNIT_SCADA, scada_table(T, 10), "ok.zip")
+    before = (wh.manifest("unit_scada"), _disk_parquet(wh), manifest_version(wh.root))
+
+    def no_space(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(manifest_mod, "atomic_write_bytes", no_space)
+    with wh.writer() as w, pytest.raises(OSError, match="No space"):
+        w.publish(UNIT_SCADA, scada_table(T, 10, revision=1), "revised.zip")  # merge: old file rewritten too
+    assert (wh.manifest("unit_scada"), _disk_parquet(wh), manifest_version(wh.root)) == before
+    assert set(_values(wh).values()) == {scada_value(T, i, 0) for i in range(10)}
