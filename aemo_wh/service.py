@@ -14,8 +14,9 @@ Jobs (all times NEM time, UTC+10, whatever the host's time zone):
 * hourly: a heartbeat line with files and rows landed in the last hour.
 
 Every job runs inside a guard: an exception is logged with its traceback and counted, and the
-other jobs carry on. SIGTERM/SIGINT set a stop flag; the job in progress finishes (an ingest
-pass lands or abandons its current file atomically, see the warehouse writer) and the loop exits.
+other jobs carry on. SIGTERM/SIGINT set a stop flag: no new job or source poll starts, the job in
+progress finishes and the loop exits. A second signal abandons the job in progress at once (the
+writer drops the unpublished file; nothing half-written becomes visible) and exits 130.
 
 The `schedule` library reads `datetime.datetime.now()` from its own module. The service points
 that at its `Clock` while it runs (`_clock_for_schedule`), which gives NEM time on any host
@@ -215,7 +216,11 @@ class Service:
 
     def stop(self, signum: int | None = None, _frame: object = None) -> None:
         if signum is not None:
-            logger.info("service: %s received, stopping after the current job", signal.Signals(signum).name)
+            name = signal.Signals(signum).name
+            if self.stop_event.is_set():
+                logger.warning("service: second %s, abandoning the job in progress", name)
+                raise KeyboardInterrupt
+            logger.info("service: %s received, stopping after the current job", name)
         self.stop_event.set()
 
     def install_signal_handlers(self) -> None:
@@ -232,18 +237,23 @@ class Service:
                 ",".join(self.rooftop) or "-",
                 self.settings.report.send_time,
             )
-            self._guard("startup poll", self._startup)
-            while not self.stop_event.is_set():
-                self.scheduler.run_pending()
-                now = self.clock.now()
-                if until is not None and now >= until:
-                    break
-                idle = self.scheduler.idle_seconds
-                wait = MAX_IDLE_S if idle is None else min(max(idle, 0.0), MAX_IDLE_S)
-                if until is not None:
-                    wait = min(wait, max((until - now).total_seconds(), 0.0))
-                self.clock.wait(wait, self.stop_event)
-            self.scheduler.clear()
+            abandoned = False
+            try:
+                self._guard("startup poll", self._startup)
+                while not self.stop_event.is_set():
+                    self.scheduler.run_pending()
+                    now = self.clock.now()
+                    if until is not None and now >= until:
+                        break
+                    idle = self.scheduler.idle_seconds
+                    wait = MAX_IDLE_S if idle is None else min(max(idle, 0.0), MAX_IDLE_S)
+                    if until is not None:
+                        wait = min(wait, max((until - now).total_seconds(), 0.0))
+                    self.clock.wait(wait, self.stop_event)
+            except KeyboardInterrupt:
+                abandoned = True
+            finally:
+                self.scheduler.clear()
         c = self.counters
         logger.info(
             "service: stopped; %d files, %d rows landed, %d job errors since start",
@@ -251,7 +261,7 @@ class Service:
             c.total_rows,
             c.total_errors,
         )
-        return 0
+        return 130 if abandoned else 0
 
     # -- jobs -----------------------------------------------------------------------------
 

@@ -269,3 +269,57 @@ def test_fake_clock_drives_the_real_ingest_over_loopback_nemweb(settings, tmp_pa
     assert (
         beats == [beats[0]] and f"1 files, {landed[0]} rows landed, 1 job errors" in beats[0]
     )  # 13:00: the 12:48 rooftop error
+
+
+def _with_handlers(svc: Service):
+    import signal
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    svc.install_signal_handlers()
+    try:
+        return svc.run(until=T(2026, 6, 1, 11, 0, 0))
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def test_sigterm_lets_the_job_in_progress_finish_then_stops(settings):
+    import os
+    import signal
+
+    clock = FakeClock(T(2026, 6, 1, 10, 0, 0))
+    calls: list[str] = []
+
+    def ingest(settings, sources):
+        calls.append(sources[0])
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+            calls.append("finished")
+        return IngestReport()
+
+    svc = Service(settings, clock=clock, hooks=Hooks(ingest=ingest, alerts=None, report=None),
+                  sources=["dispatch_scada", "dispatch_is"])  # fmt: skip
+    assert _with_handlers(svc) == 0
+    assert calls == ["dispatch_scada", "finished"]  # no further source poll started after the signal
+
+
+def test_a_second_signal_abandons_the_job_in_progress(settings):
+    import os
+    import signal
+    import time
+
+    clock = FakeClock(T(2026, 6, 1, 10, 0, 0))
+    seen: list[str] = []
+
+    def stuck(settings, sources):
+        os.kill(os.getpid(), signal.SIGTERM)
+        seen.append("first signal: carry on")
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+        seen.append("never reached")
+        return IngestReport()
+
+    svc = Service(settings, clock=clock, hooks=Hooks(ingest=stuck, alerts=None, report=None),
+                  sources=["dispatch_scada"])  # fmt: skip
+    assert _with_handlers(svc) == 130
+    assert seen == ["first signal: carry on"]
