@@ -88,7 +88,36 @@ def lines(wide: pd.DataFrame, ylabel: str, title: str, colors: dict[str, str], h
     )
 
 
-def pane(min_height: int) -> pn.pane.HoloViews:
-    """A chart holder. Axes are not linked across panes: each tab has its own window."""
-    return pn.pane.HoloViews(empty("Loading…"), sizing_mode="stretch_width", min_height=min_height,
-                             linked_axes=False)
+class ChartSlot(pn.viewable.Viewer):
+    """A chart holder that shows text until its first chart arrives.
+
+    The first chart is added (not swapped for a placeholder plot): replacing a bokeh plot the
+    browser is still laying out in a freshly opened tab raises "reading 'top_panel'" in bokeh.
+    Axes are not linked across slots: each tab has its own window.
+    """
+
+    def __init__(self, min_height: int) -> None:
+        super().__init__()
+        self._min_height = min_height
+        self._pane: pn.pane.HoloViews | None = None
+        self._holder = pn.Column(pn.pane.Markdown("Loading…"), sizing_mode="stretch_width", min_height=min_height)
+
+    @property
+    def object(self) -> object:
+        return None if self._pane is None else self._pane.object
+
+    @object.setter
+    def object(self, value: object) -> None:
+        if self._pane is None:
+            self._pane = pn.pane.HoloViews(value, sizing_mode="stretch_width", min_height=self._min_height,
+                                           linked_axes=False)
+            self._holder.objects = [self._pane]
+        else:
+            self._pane.object = value
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._holder
+
+
+def pane(min_height: int) -> ChartSlot:
+    return ChartSlot(min_height)

@@ -1,0 +1,136 @@
+"""Dashboard test fixtures: a small demo warehouse, the real server in a subprocess, Chromium.
+
+The server is started exactly as a user would (`python -m aemo_wh.cli dashboard ...`) on a free
+loopback port; the browser is Debian's chromium driven by Playwright (no browser download).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT / "test-artifacts" / "dashboard"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+REFRESH_S = 2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-day simulated warehouse landed by the ordinary ingest (mirror/ and warehouse/ inside)."""
+    from aemo_wh.demo import build_demo_warehouse
+
+    base = tmp_path_factory.mktemp("dashboard_demo")
+    build_demo_warehouse(base, days=1)
+    return base
+
+
+@pytest.fixture(scope="session")
+def server(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`aemo-wh dashboard` on a free port over the demo warehouse; yields its URL."""
+    port = free_port()
+    scratch = tmp_path_factory.mktemp("dashboard_server")
+    env = {
+        **os.environ,
+        "AEMO_WH_CONFIG": str(scratch / "absent.toml"),
+        "AEMO_WH_PATHS_LOGS": str(scratch / "logs"),
+        "AEMO_WH_DASHBOARD_REFRESH_S": str(REFRESH_S),
+    }
+    env.pop("BOKEH_RESOURCES", None)
+    log = (scratch / "server.out").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aemo_wh.cli", "dashboard", "--port", str(port), "--warehouse",
+         str(demo / "warehouse")],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/liveness", proc=proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run `make browser` (Debian's chromium package)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageProbe:
+    """A page plus what it asked for from outside 127.0.0.1 and its console errors."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._on_request)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _on_request(self, request) -> None:
+        url = request.url
+        if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            self.external.append(url)
+
+
+@pytest.fixture()
+def app(browser, server: str) -> Iterator[PageProbe]:
+    """A fresh browser session on the dashboard, loaded and showing its first chart."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    probe = PageProbe(page)
+    page.goto(server)
+    page.locator("canvas").first.wait_for(state="visible")
+    yield probe
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

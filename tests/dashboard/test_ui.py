@@ -1,0 +1,199 @@
+"""Browser tests of the real dashboard server over a one-day demo warehouse.
+
+Each test opens its own session. The live-refresh test publishes a new interval, so it runs last.
+Screenshots of every tab go to test-artifacts/dashboard/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard import theme
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
+
+TABS = [
+    ("Generation by Fuel", "canvas"),
+    ("Capacity Utilisation", "canvas"),
+    ("Transmission", "canvas"),
+    ("Average Price Analysis", ".price-pivot .tabulator-row"),
+    ("Station Analysis", "canvas"),
+    ("Spot Prices", ".tabulator-row"),
+]
+
+
+def newest_interval(warehouse: Path) -> str:
+    from aemo_wh import views
+
+    con = views.connect(warehouse)
+    try:
+        (value,) = con.execute("select max(settlementdate) from region_price").fetchall()[0]
+    finally:
+        con.close()
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def visible(page, selector: str):
+    return page.locator(f"{selector} >> visible=true")
+
+
+def text_of(page, css_class: str) -> str:
+    """Text of a pmui Typography tagged with css_classes=[css_class] (its text is in the shadow DOM)."""
+    loc = page.locator(f".{css_class} .MuiTypography-root >> visible=true")
+    return loc.first.inner_text() if loc.count() else ""
+
+
+def caption(page) -> str:
+    return text_of(page, "stack-caption")
+
+
+def parse_number(text: str) -> float:
+    cleaned = text.replace("$", "").replace(",", "").strip()
+    return float(cleaned)
+
+
+def test_every_tab_renders_offline(app, demo: Path, artifacts: Path) -> None:
+    page = app.page
+    assert page.get_by_text("Nem Analysis").first.is_visible()
+    assert page.get_by_text("Demo data — simulated").first.is_visible()
+    footer = f"Last Updated: {newest_interval(demo / 'warehouse')} | data:AEMO, design ITK"
+    wait_until(lambda: footer in text_of(page, "nem-footer"), what=footer)
+    for i, (name, selector) in enumerate(TABS):
+        open_tab(page, name)
+        visible(page, selector).first.wait_for(state="visible")
+        page.mouse.move(5, 5)
+        time.sleep(1.0)  # let bokeh finish drawing before the screenshot
+        page.screenshot(path=str(artifacts / f"{i + 1}_{name.lower().replace(' ', '_')}.png"), full_page=True)
+    assert app.external == [], f"requests left 127.0.0.1: {app.external}"
+    assert not [e for e in app.errors if "WebGL" not in e], app.errors
+
+
+def test_changing_region_changes_the_stack(app) -> None:
+    page = app.page
+    before = wait_until(lambda: (c := caption(page)).startswith("NEM") and c, what="NEM caption")
+    page.get_by_role("radio", name="SA1").first.check()
+    after = wait_until(lambda: (c := caption(page)).startswith("SA1") and c, what="SA1 caption")
+    mean = re.compile(r"mean net generation ([\d,]+) MW")
+    nem_mw, sa_mw = (parse_number(mean.search(t).group(1)) for t in (before, after))
+    assert sa_mw < nem_mw, (before, after)
+    # the fuel-mix table follows the region too
+    rows = visible(page, ".tabulator-row")
+    assert rows.count() > 0
+
+
+def choose(page, index: int, option: str) -> None:
+    """Pick `option` in the index-th visible MUI Select (its items are role=menuitem)."""
+    page.get_by_role("combobox").nth(index).click()
+    page.get_by_role("menuitem", name=option, exact=True).click()
+
+
+def row_label(row) -> str:
+    return next(t.strip() for t in row.inner_text().split("\n") if t.strip())
+
+
+def _row_values(row) -> dict[str, str]:
+    out = {}
+    for field in ("generation_gwh", "revenue_musd", "price_per_mwh"):
+        out[field] = row.locator(f'.tabulator-cell[tabulator-field="{field}"]').inner_text()
+    out["label"] = row_label(row)
+    return out
+
+
+def test_pivot_regroups_and_group_price_is_volume_weighted(app, artifacts: Path) -> None:
+    page = app.page
+    open_tab(page, "Average Price Analysis")
+    visible(page, ".price-pivot .tabulator-row").first.wait_for()
+    page.get_by_role("radio", name="All Data").first.check()
+    # Group by Fuel, then Region, then nothing (DUIDs under regions)
+    choose(page, 0, "Fuel")
+    wait_until(lambda: "grouped by Fuel" in text_of(page, "pivot-caption"), what="Fuel first")
+    choose(page, 1, "Region")
+    choose(page, 2, "—")
+    wait_until(lambda: "grouped by Fuel › Region › DUID" in text_of(page, "pivot-caption"),
+               what="Fuel › Region")
+    table = visible(page, ".price-pivot").first
+    table.locator(".tabulator-row").first.wait_for()
+    fuels = set(theme.FUEL_ORDER)
+    top = table.locator(".tabulator-row.tabulator-tree-level-0")
+    labels = [row_label(top.nth(i)) for i in range(top.count())]
+    assert labels and set(labels) <= fuels, labels
+    # expand Coal (several regions) and compare its price with Σ$ / ΣMWh of its children
+    coal = table.locator(".tabulator-row.tabulator-tree-level-0", has_text="Coal").first
+    group = _row_values(coal)
+    coal.locator(".tabulator-data-tree-control-expand").click()
+    children = table.locator(".tabulator-row.tabulator-tree-level-1")
+    children.first.wait_for()
+    kids = [_row_values(children.nth(i)) for i in range(children.count())]
+    assert {k["label"] for k in kids} <= {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"} and len(kids) >= 2, kids
+    gwh = sum(parse_number(k["generation_gwh"]) for k in kids)
+    musd = sum(parse_number(k["revenue_musd"]) for k in kids)
+    assert parse_number(group["generation_gwh"]) == pytest.approx(gwh, abs=0.002 * len(kids))
+    assert parse_number(group["revenue_musd"]) == pytest.approx(musd, abs=0.002 * len(kids))
+    weighted = musd * 1000 / gwh
+    shown = parse_number(group["price_per_mwh"])
+    assert shown == pytest.approx(weighted, rel=0.01, abs=0.05), (group, kids)
+    prices = [parse_number(k["price_per_mwh"]) for k in kids]
+    mean_of_means = sum(prices) / len(prices)
+    if abs(mean_of_means - weighted) > 0.05 * max(1.0, abs(weighted)):
+        assert shown != pytest.approx(mean_of_means, rel=0.01), "group price is a mean of means"
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(artifacts / "4b_price_pivot_fuel_region.png"), full_page=True)
+
+
+def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
+    page = app.page
+    open_tab(page, "Station Analysis")
+    box = page.get_by_label("Search station or DUID")
+    box.fill("Bayswter pwer")
+    box.press("Enter")
+    wait_until(lambda: "Bayswater" in text_of(page, "station-heading"), what="Bayswater")
+    heading = text_of(page, "station-heading")
+    assert "BW01" in heading, heading
+    page.get_by_role("tab", name="Summary").click()
+    summary = visible(page, ".station-summary").first
+    summary.locator(".tabulator-row").first.wait_for()
+    text = summary.locator(".tabulator-tableholder").inner_text()
+    assert "Volume-weighted price" in text and "$" in text
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(artifacts / "5b_station_summary.png"), full_page=True)
+
+
+def test_new_interval_appears_without_reload(app, demo: Path) -> None:
+    """Publish one more 5-minute interval through the ordinary ingest; the open page follows."""
+    from aemo_wh.demo.fixture import ingest_mirror
+    from aemo_wh.demo.mirror import append_intervals
+
+    page = app.page
+    page.get_by_role("radio", name="VIC1").first.check()
+    wait_until(lambda: caption(page).startswith("VIC1"), what="VIC1 caption")
+    before = newest_interval(demo / "warehouse")
+    assert f"Last Updated: {before}" in text_of(page, "nem-footer")
+    added = append_intervals(demo / "mirror", count=1)
+    assert added
+    ingest_mirror(demo / "mirror", demo / "warehouse", compact=False)
+    after = newest_interval(demo / "warehouse")
+    assert after > before
+    wait_until(lambda: f"Last Updated: {after}" in text_of(page, "nem-footer"),
+               timeout=30, what=f"footer {after}")
+    # the stack moved with the data and kept the user's region
+    wait_until(lambda: caption(page).startswith("VIC1") and f"→ {after}" in caption(page), what="stack refresh")
+    assert page.get_by_role("radio", name="VIC1").first.is_checked()
