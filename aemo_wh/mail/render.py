@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import markupsafe
 
 
 @cache
@@ -25,7 +27,16 @@ def environment() -> jinja2.Environment:
     )
     env.filters["money"] = money
     env.filters["num"] = num
+    env.filters["code"] = code
     return env
+
+
+def code(text: str) -> markupsafe.Markup:
+    """Escape text for HTML and show `backticked` commands in a monospace <code> span."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(
+        r"`([^`]+)`", r'<code style="font-family:Menlo,Consolas,monospace;background:#eef1f5;padding:0 3px;">\1</code>',
+        escaped))
 
 
 def render(name: str, **context: Any) -> str:

@@ -62,6 +62,7 @@ def test_unknown_duids_one_email_listing_all_then_silence(demo, smtp_server):
         assert first_seen.strftime("%a %d %b %H:%M") in html
         assert f"{max_mw:,.1f}" in text
     assert "unknown" in text  # region: none of our tables knows it
+    assert "<code" in html and "`" not in html  # commands shown as code, not backticks
 
     second = run_alert_rules(s, now=FRESH + dt.timedelta(minutes=5))
     assert second.new_unknown_duids == [] and second.queued == []
