@@ -545,10 +545,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "backfill",
         help="load history from Reports/Archive bundles and MMSDM monthly files (resumable)",
-        description=__doc__.split("\n\n")[0],
+        description="Load history: Reports/Archive bundles for about the last year, MMSDM monthly files before."
+        " Resumable: files already in the ledger are skipped.",
     )
-    p.add_argument("--from", dest="from_", type=_date, required=True, help="first NEM date, YYYY-MM-DD")
-    p.add_argument("--to", type=_date, help="last NEM date (inclusive; default yesterday)")
+    p.add_argument(
+        "--from", dest="from_", type=_date, required=True, metavar="DATE", help="first NEM date, YYYY-MM-DD"
+    )
+    p.add_argument("--to", type=_date, metavar="DATE", help="last NEM date (inclusive; default yesterday)")
     p.add_argument("--source", action="append", help="only these sources (repeatable; default all)")
     p.add_argument("--dry-run", action="store_true", help="list the files and total size; download nothing")
     p.set_defaults(func=cmd_backfill)
