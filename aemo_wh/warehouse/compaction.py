@@ -11,16 +11,13 @@ keeps keys unique. DuckDB does the work so a month bigger than memory spills to 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-
-import duckdb
 
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
 from aemo_wh.tables import TABLES, TableSpec
-from aemo_wh.warehouse import layout
+from aemo_wh.warehouse import duck, layout
 from aemo_wh.warehouse.manifest import FileEntry
 
 if TYPE_CHECKING:
@@ -29,12 +26,9 @@ if TYPE_CHECKING:
 logger = get_logger(__name__)
 
 SETTLE = dt.timedelta(hours=1)
-ROW_GROUP = 122_880
-MEMORY_LIMIT = "1GB"  # a month of SCADA (4.5 M rows) sorts within this, spilling to _staging if needed
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_q = duck.q
 
 
 def _next_month(month: str) -> dt.date:
@@ -97,18 +91,7 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
     tc = spec.time_column
     assert tc is not None
     files = [str(w.root / e.path) for e in entries]
-    staged = layout.staging_file(w.root, ".parquet")
-    tmpdir = w.root / layout.STAGING / f"duckdb-{layout.new_uid()}"
-    con = duckdb.connect(
-        config={
-            "autoinstall_known_extensions": False,
-            "threads": 2,
-            "memory_limit": MEMORY_LIMIT,
-            "temp_directory": str(tmpdir),
-            "preserve_insertion_order": False,
-        }
-    )
-    try:
+    with duck.scratch(w.root) as con:
         con.execute("SET VARIABLE compact_files = ?::VARCHAR[]", [files])
         src = (
             "read_parquet(getvariable('compact_files'), union_by_name = true, hive_partitioning = false, "
@@ -129,19 +112,7 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
             f"QUALIFY row_number() OVER (PARTITION BY {pk} ORDER BY {', '.join(tiebreak)}) = 1 "
             f"ORDER BY {', '.join(_q(c) for c in order)}"
         )
-        con.execute(
-            f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
-        )
-        rows, lo, hi = con.execute(
-            f"SELECT count(*), min({_q(tc)}), max({_q(tc)}) FROM read_parquet('{staged}')"
-        ).fetchall()[0]
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
-    finally:
-        con.close()
-        if tmpdir.exists():
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        staged, rows, lo, hi = duck.copy_to_staging(con, w.root, query, tc)
     if level == "month":
         rel, date = layout.month_path(spec.name, key), f"{key}-01"
     else:
@@ -152,7 +123,7 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
         staged.unlink(missing_ok=True)
         raise
     entry = FileEntry(
-        rel, date, lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds"), int(rows), level
+        rel, date, lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds"), rows, level
     )
     w.swap(spec.name, [entry], entries)
     in_rows = sum(e.rows for e in entries)

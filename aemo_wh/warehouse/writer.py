@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from aemo_wh.log import get_logger
 from aemo_wh.tables import TableSpec
-from aemo_wh.warehouse import layout, merge
+from aemo_wh.warehouse import duck, layout, merge
 from aemo_wh.warehouse.manifest import FileEntry, Manifest, read_manifest, write_manifest
 from aemo_wh.warehouse.trash import add_to_trash
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 logger = get_logger(__name__)
 
 DEFAULT_ROW_GROUP = 122_880
+BIG_REWRITE_ROWS = 500_000  # live files above this (months) are rewritten by DuckDB, not in memory
 
 
 def _iso(ts: dt.datetime | None) -> str | None:
@@ -219,17 +220,45 @@ class Writer:
             return part, replaced
         for i in sorted(set(old_lose["__f"].to_pylist())):
             e = cands[i]
-            losers = old_lose.filter(pc.equal(old_lose["__f"], i))
-            full = pq.read_table(self.root / e.path)
-            kept = merge.drop_keys(full, losers, spec)
-            new_entry = None
-            if kept.num_rows:
-                new_entry = self.write_file(
-                    kept, self._rewrite_path(spec, e), level=e.level, date=e.date, time_column=tc, source=e.source
-                )
-            logger.debug("%s: %d row(s) of %s superseded", spec.name, full.num_rows - kept.num_rows, e.path)
+            losers = old_lose.filter(pc.equal(old_lose["__f"], i)).select(list(spec.primary_key))
+            if e.rows > BIG_REWRITE_ROWS:
+                new_entry = self._rewrite_big(spec, e, losers)
+            else:
+                kept = merge.drop_keys(pq.read_table(self.root / e.path), losers, spec)
+                new_entry = None
+                if kept.num_rows:
+                    new_entry = self.write_file(
+                        kept, self._rewrite_path(spec, e), level=e.level, date=e.date, time_column=tc,
+                        source=e.source,
+                    )  # fmt: skip
+            logger.debug("%s: %d row(s) of %s superseded", spec.name, losers.num_rows, e.path)
             replaced.append((e, new_entry))
         return part, replaced
+
+    def _rewrite_big(self, spec: TableSpec, e: FileEntry, losers: pa.Table) -> FileEntry | None:
+        """Rewrite a large live file (a month) without `losers`, in DuckDB: bounded memory, order kept."""
+        tc = spec.time_column
+        assert tc is not None
+        on = " AND ".join(f"o.{duck.q(c)} = l.{duck.q(c)}" for c in spec.primary_key)
+        with duck.scratch(self.root) as con:
+            con.register("losers", losers)
+            con.execute("SET VARIABLE rewrite_src = ?", [str(self.root / e.path)])
+            query = (
+                "SELECT * EXCLUDE (file_row_number) FROM "
+                "read_parquet(getvariable('rewrite_src'), file_row_number = true, hive_partitioning = false) o "
+                f"ANTI JOIN losers l ON {on} ORDER BY file_row_number"
+            )
+            staged, rows, lo, hi = duck.copy_to_staging(con, self.root, query, tc)
+        if rows == 0:
+            staged.unlink(missing_ok=True)
+            return None
+        rel = self._rewrite_path(spec, e)
+        try:
+            self.install_file(staged, rel)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return FileEntry(rel, e.date, _iso(lo), _iso(hi), rows, e.level, e.source)
 
     def _rewrite_path(self, spec: TableSpec, e: FileEntry) -> str:
         date = dt.date.fromisoformat(e.date)

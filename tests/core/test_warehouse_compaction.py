@@ -11,6 +11,7 @@ import pytest
 
 from aemo_wh.tables import UNIT_SCADA
 from aemo_wh.warehouse import Warehouse
+from aemo_wh.warehouse import writer as writer_mod
 from aemo_wh.warehouse.reader import connect_raw
 from aemo_wh.warehouse.synthetic import scada_table, scada_value
 
@@ -77,7 +78,11 @@ def test_closed_month_becomes_one_file_sorted_by_unit_then_time(wh: Warehouse) -
     _check(wh, 1920)
 
 
-def test_late_revision_into_compacted_day_and_month_files_wins(wh: Warehouse) -> None:
+@pytest.mark.parametrize("big_rewrite_rows", [500_000, 0], ids=["arrow-rewrite", "duckdb-rewrite"])
+def test_late_revision_into_compacted_day_and_month_files_wins(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch, big_rewrite_rows: int
+) -> None:
+    monkeypatch.setattr(writer_mod, "BIG_REWRITE_ROWS", big_rewrite_rows)
     ends = _fill(wh, DAY, 48)
     with wh.writer() as w:
         w.compact(now=DAY + dt.timedelta(days=1, hours=2))

@@ -1,0 +1,60 @@
+"""Scratch DuckDB for the writer's big jobs (compaction, rewriting a large file).
+
+Bounded memory (spills to `_staging/duckdb-*`, purged with the rest of staging), no extension
+auto-install, results written as zstd parquet into `_staging` and then published by the Writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from aemo_wh.warehouse import layout
+
+MEMORY_LIMIT = "1GB"  # a month of SCADA (4.5 M rows) sorts within this, spilling to _staging if needed
+ROW_GROUP = 122_880
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def scratch(root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    tmpdir = root / layout.STAGING / f"duckdb-{layout.new_uid()}"
+    con = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": False,
+            "threads": 2,
+            "memory_limit": MEMORY_LIMIT,
+            "temp_directory": str(tmpdir),
+            "preserve_insertion_order": False,
+        }
+    )
+    try:
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def copy_to_staging(
+    con: duckdb.DuckDBPyConnection, root: Path, query: str, time_column: str
+) -> tuple[Path, int, dt.datetime | None, dt.datetime | None]:
+    """Run `query` into a zstd parquet file in `_staging`; returns (path, rows, min ts, max ts)."""
+    staged = layout.staging_file(root, ".parquet")
+    try:
+        con.execute(f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})")
+        rows, lo, hi = con.execute(
+            f"SELECT count(*), min({q(time_column)}), max({q(time_column)}) FROM read_parquet('{staged}')"
+        ).fetchall()[0]
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged, int(rows), lo, hi
