@@ -164,10 +164,7 @@ def test_aemo_wh_run_stops_cleanly_on_sigterm(tmp_path):
                                 env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         try:
             deadline = time.monotonic() + 60
-            log = logs / "aemo_wh.log"
-            while time.monotonic() < deadline:
-                if log.exists() and "ingest:" in log.read_text():
-                    break
+            while time.monotonic() < deadline and not srv.count("/Reports/Current/ROOFTOP_PV/ACTUAL"):
                 time.sleep(0.2)
             assert srv.count("/Reports/Current/ROOFTOP_PV/ACTUAL") >= 1  # the start-up poll listed it
             proc.send_signal(signal.SIGTERM)
