@@ -36,6 +36,7 @@ from aemo_wh.nemtime import now_nem
 
 logger = get_logger(__name__)
 
+REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
 MAX_LISTED = 100  # DUIDs listed in one email (after a backfill there can be hundreds)
 COLOURS = {"unknown_duid": "#8a5a00", "price": "#b42318", "price_end": "#2f6f3e",
            "stale": "#b42318", "recovered": "#2f6f3e"}
@@ -203,6 +204,9 @@ def check_prices(
     active: dict[str, Any] = pstate.setdefault("active", {})
     if latest is None:
         return [], []
+    configured = {_key(r, side, t) for r in REGIONS for side, t in thresholds(settings, r)}
+    for key in [k for k in active if k not in configured]:
+        del active[key]  # a threshold removed from the settings: forget its open event quietly
     lookback = dt.timedelta(minutes=settings.alerts.price_lookback_minutes)
     last = _parse(pstate.get("last_interval"))
     start = last if last is not None else latest - lookback
@@ -335,7 +339,8 @@ def latest_dispatch_interval(con: duckdb.DuckDBPyConnection) -> dt.datetime | No
 def run_alert_rules(
     settings: Settings, now: dt.datetime | None = None, con: duckdb.DuckDBPyConnection | None = None
 ) -> AlertSummary:
-    """Run every alert rule once; queue and send what is new. Never raises for email problems.
+    """Run every alert rule once; queue and send what is new. Never raises for email problems
+    (only for a warehouse that cannot be read, which the caller's ingest has already reported).
 
     With email not configured (or misconfigured) the rules are evaluated and reported but
     nothing is queued and the state is left alone, so the alerts go out once email works.
