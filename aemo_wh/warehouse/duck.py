@@ -16,7 +16,7 @@ import duckdb
 
 from aemo_wh.warehouse import layout
 
-MEMORY_LIMIT = "1GB"  # a month of SCADA (4.5 M rows) sorts within this, spilling to _staging if needed
+MEMORY_LIMIT = "512MB"  # a month of SCADA (4.3 M rows) sorts in this (same speed as 1GB), spilling to _staging
 ROW_GROUP = 122_880
 
 
