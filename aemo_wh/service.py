@@ -12,6 +12,10 @@ Jobs (all times NEM time, UTC+10, whatever the host's time zone):
   (`warehouse.retention_days`, per table; absent = keep all).
 * daily at `report.send_time`: the daily email report for the previous NEM day, when installed.
 * hourly: a heartbeat line with files and rows landed in the last hour.
+* at start-up and nightly: gap catch-up. NEMWeb's Current folders keep about two days; when a
+  source's newest landed interval is older than `CATCH_UP_AFTER` (the machine was asleep or off),
+  the missing days are loaded from Reports/Archive with `aemo_wh.backfill` (up to
+  `CATCH_UP_MAX_DAYS`; a longer outage is logged with the backfill command to run).
 
 Every job runs inside a guard: an exception is logged with its traceback and counted, and the
 other jobs carry on. SIGTERM/SIGINT set a stop flag: no new job or source poll starts, the job in
@@ -52,6 +56,8 @@ MAX_RETRIES = 2  # extra polls after a poll that found nothing new
 NIGHTLY_AT = "00:20"  # compaction + retention (the day before is finished by then)
 ROOFTOP_SOURCES = frozenset({"rooftop_pv"})
 MAX_IDLE_S = 30.0  # wake at least this often (stop flag, clock jumps)
+CATCH_UP_AFTER = dt.timedelta(hours=36)  # Current folders keep ~48 h of files
+CATCH_UP_MAX_DAYS = 31
 
 IngestFn = Callable[..., Any]
 
@@ -173,6 +179,24 @@ class Hooks:
         default_factory=lambda: _optional("aemo_wh.mail.report", "send_daily_report")
     )
     nightly: Callable[[Settings], Any] | None = None  # default: compaction + retention below
+    catch_up: Callable[[Settings, dt.date, dt.date, list[str]], Any] | None = None  # default: backfill
+    newest: Callable[[Settings, str], dt.datetime | None] | None = None  # default: from the manifests
+
+
+def newest_interval(settings: Settings, source: str) -> dt.datetime | None:
+    """The newest interval landed for any table of `source` (manifest max_ts; no data read)."""
+    from aemo_wh.sources import SOURCES
+    from aemo_wh.warehouse import Warehouse
+
+    wh = Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
+    stamps = [e.max_dt for spec in SOURCES[source].tables for e in wh.manifest(spec.name).files if e.max_ts]
+    return max(stamps, default=None)
+
+
+def backfill_gap(settings: Settings, first: dt.date, last: dt.date, sources: list[str]) -> Any:
+    from aemo_wh.backfill import run_backfill
+
+    return run_backfill(settings, first, last, sources)
 
 
 def nightly_maintenance(settings: Settings) -> None:
@@ -276,6 +300,7 @@ class Service:
                 at = _hourly_at(minute, ROOFTOP_OFFSET_S)
                 s.every().hour.at(at).do(self._guard, "rooftop poll", self._poll, self.rooftop, 0, False)
         s.every().day.at(NIGHTLY_AT).do(self._guard, "nightly maintenance", self._nightly)
+        s.every().day.at(NIGHTLY_AT).do(self._guard, "gap catch-up", self._catch_up)
         s.every().day.at(_hhmm(self.settings.report.send_time)).do(self._guard, "daily report", self._report)
         s.every().hour.at("00:00").do(self._guard, "heartbeat", self._heartbeat)
 
@@ -284,6 +309,31 @@ class Service:
             self._poll(self.dispatch, MAX_RETRIES, True)
         if self.rooftop:
             self._poll(self.rooftop, MAX_RETRIES, False)
+        self._guard("gap catch-up", self._catch_up)
+
+    def _catch_up(self) -> None:
+        """Load days missed while the service was not running (see the module docstring)."""
+        newest_fn = self.hooks.newest or newest_interval
+        catch_up = self.hooks.catch_up or backfill_gap
+        now = self.clock.now()
+        yesterday = now.date() - dt.timedelta(days=1)
+        for name in self.dispatch + self.rooftop:
+            if self.stop_event.is_set():
+                return
+            newest = newest_fn(self.settings, name)
+            if newest is None or now - newest <= CATCH_UP_AFTER:
+                continue  # nothing landed yet (a fresh install backfills on request) or no gap
+            first = newest.date()
+            if (yesterday - first).days > CATCH_UP_MAX_DAYS:
+                logger.warning(
+                    "service: %s has no data after %s; too long to catch up automatically. "
+                    "Run: aemo-wh backfill --from %s --source %s",
+                    name, newest, first, name,
+                )  # fmt: skip
+                continue
+            logger.info("service: %s newest interval %s; catching up %s..%s from the archive", name, newest,
+                        first, yesterday)  # fmt: skip
+            self._guard(f"catch-up of {name}", catch_up, self.settings, first, yesterday, [name])
 
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run one job; an exception is logged and counted, never propagated to the loop."""

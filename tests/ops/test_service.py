@@ -320,3 +320,66 @@ def test_a_second_signal_abandons_the_job_in_progress(settings):
                   sources=["dispatch_scada"])  # fmt: skip
     assert _with_handlers(svc) == 130
     assert seen == ["first signal: carry on"]
+
+
+def test_gap_catch_up_after_downtime_backfills_the_missed_days(settings, service_log):
+    clock = FakeClock(T(2026, 6, 10, 9, 0, 0))
+    newest = {
+        "dispatch_scada": T(2026, 6, 7, 14, 35),  # asleep since the 7th: catch up 7th..9th
+        "dispatch_is": T(2026, 6, 10, 8, 55),  # fine
+        "rooftop_pv": T(2026, 3, 1, 12, 0),  # months: too long, tell the user
+        "trading_is": T(2026, 6, 8, 0, 0),  # two days ago
+    }
+    caught: list[tuple] = []
+
+    def catch_up(s, first, last, sources):
+        caught.append((clock.now(), first, last, sources))
+        if sources == ["dispatch_scada"]:
+            raise OSError("archive unreachable")  # must not stop the next source
+
+    hooks = Hooks(ingest=lambda settings, sources: IngestReport(), alerts=None, report=None,
+                  nightly=lambda s: None, catch_up=catch_up, newest=lambda s, name: newest[name])  # fmt: skip
+    svc = Service(settings, clock=clock, hooks=hooks, sources=list(newest))
+    svc.run(until=T(2026, 6, 10, 9, 1, 0))
+    assert caught == [
+        (T(2026, 6, 10, 9, 0), dt.date(2026, 6, 7), dt.date(2026, 6, 9), ["dispatch_scada"]),
+        (T(2026, 6, 10, 9, 0), dt.date(2026, 6, 8), dt.date(2026, 6, 9), ["trading_is"]),
+    ]
+    assert any("aemo-wh backfill --from 2026-03-01 --source rooftop_pv" in m for m in service_log.messages())
+    assert svc.counters.total_errors == 1
+
+
+def test_no_catch_up_for_a_fresh_warehouse(settings):
+    caught: list = []
+    hooks = Hooks(ingest=lambda settings, sources: IngestReport(), alerts=None, report=None,
+                  catch_up=lambda *a: caught.append(a))  # fmt: skip
+    svc = Service(settings, clock=FakeClock(T(2026, 6, 10, 9, 0, 0)), hooks=hooks)
+    svc.run(until=T(2026, 6, 10, 9, 1, 0))  # real manifests: nothing landed, newest is None
+    assert caught == []  # a fresh install backfills on request only
+
+
+def test_service_catches_up_an_outage_from_the_archive_over_loopback(settings, nemweb):
+    """Real catch-up: rooftop data stops at 2024-03-03 19:30, the service starts on 2024-03-21 and
+    lands the weekly Archive bundle (2024-03-14..20) through the real backfill over HTTP."""
+    from aemo_wh.ingest import ingest_files, run_ingest
+    from aemo_wh.warehouse.reader import connect_raw
+
+    from .conftest import ARCHIVE_BUNDLE, OPS_DATA
+
+    s = settings.with_overrides(nemweb={"base_url": nemweb.url, "backoff_s": 0.01})
+    ingest_files([OPS_DATA / "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_20240303200000_0000000412707330.zip"], s)
+    hooks = Hooks(ingest=run_ingest, alerts=None, report=None, nightly=lambda st: None)
+    svc = Service(s, clock=FakeClock(T(2024, 3, 21, 10, 0, 0)), hooks=hooks, sources=["rooftop_pv"])
+    svc.run(until=T(2024, 3, 21, 10, 1, 0))
+    con = connect_raw(s.warehouse_dir)
+    try:
+        files = [
+            r[0]
+            for r in con.execute("select distinct _source_file from rooftop_pv_actual order by 1").fetchall()
+        ]
+        newest = con.execute("select max(interval_datetime) from rooftop_pv_actual").fetchall()[0][0]
+    finally:
+        con.close()
+    assert ARCHIVE_BUNDLE in files
+    assert newest == T(2024, 3, 20, 23, 0)
+    assert svc.counters.total_errors == 0
