@@ -40,3 +40,20 @@ def test_email_test_missing_settings_name_them(run_cli):
     assert res.returncode == 2
     assert "AEMO_WH_EMAIL_SMTP_PASSWORD" in res.stderr
     assert "email.sender" in res.stderr and "email.recipients" in res.stderr
+
+
+def test_email_outbox_lists_and_flushes(settings, smtp_server, run_cli, tmp_path):
+    from aemo_wh.mail import compose, outbox
+
+    srv = smtp_server("plain", start=False)
+    s = settings.with_overrides(email=srv.email_settings(), paths={"warehouse": tmp_path / "warehouse"})
+    msg_id = outbox.enqueue(s, compose.build_message(s.email, "Queued alert", "body"), "test")
+    outbox.flush_outbox(s)  # server down: attempt 1 fails
+    listed = run_cli(["email", "outbox"], email=srv.email_settings())
+    assert listed.returncode == 0, listed.stderr
+    assert msg_id in listed.stdout and "attempts=1" in listed.stdout and "connection refused" in listed.stdout
+    srv.start()
+    flushed = run_cli(["email", "outbox", "--flush"], email=srv.email_settings())
+    assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    assert "sent 1" in flushed.stdout and "outbox is empty" in flushed.stdout
+    assert [r.message["Subject"] for r in srv.received] == ["Queued alert"]
