@@ -16,7 +16,7 @@ from aemo_wh.warehouse.reader import connect_raw
 from aemo_wh.warehouse.synthetic import scada_table, scada_value
 
 DAY = dt.datetime(2025, 11, 29)  # two days before a month end
-STEP = dt.timedelta(minutes=30)
+STEP = dt.timedelta(minutes=60)
 
 
 @pytest.fixture()
@@ -25,7 +25,7 @@ def wh(tmp_path: Path) -> Warehouse:
 
 
 def _fill(wh: Warehouse, start: dt.datetime, hours: int, n: int = 20) -> list[dt.datetime]:
-    ends = [start + dt.timedelta(minutes=5) + STEP * i for i in range(hours * 2)]
+    ends = [start + dt.timedelta(minutes=5) + STEP * i for i in range(hours)]
     with wh.writer() as w:
         for end in ends:
             w.publish(UNIT_SCADA, scada_table(end, n), f"F{end:%Y%m%d%H%M}.zip")
@@ -48,16 +48,16 @@ def test_closed_days_become_one_time_sorted_day_file(wh: Warehouse) -> None:
     with wh.writer() as w:
         assert w.compact(now=DAY + dt.timedelta(days=1, minutes=30))["days"] == 0  # the 29th has not settled
         summary = w.compact(now=DAY + dt.timedelta(days=1, hours=2))
-    assert (summary["days"], summary["months"], summary["files_in"]) == (1, 0, 48)
+    assert (summary["days"], summary["months"], summary["files_in"]) == (1, 0, 24)
     levels = _levels(wh)
-    assert ("day", "2025-11-29", 960) in levels and sum(1 for lv in levels if lv[0] == "interval") == 48
+    assert ("day", "2025-11-29", 480) in levels and sum(1 for lv in levels if lv[0] == "interval") == 24
     day = next(e for e in wh.manifest("unit_scada").files if e.level == "day")
     assert day.path.startswith("unit_scada/day/date=2025-11-29/c-")
-    assert (day.min_ts, day.max_ts) == ("2025-11-29T00:05:00", "2025-11-29T23:35:00")
+    assert (day.min_ts, day.max_ts) == ("2025-11-29T00:05:00", "2025-11-29T23:05:00")
     t = pq.read_table(wh.root / day.path)
     assert t["settlementdate"].to_pylist() == sorted(t["settlementdate"].to_pylist())
     assert pq.ParquetFile(wh.root / day.path).metadata.row_group(0).column(0).compression == "ZSTD"
-    _check(wh, 1920)
+    _check(wh, 960)
     with wh.writer() as w:  # nothing new to do
         assert w.compact(now=DAY + dt.timedelta(days=1, hours=2))["days"] == 0
 
@@ -67,15 +67,15 @@ def test_closed_month_becomes_one_file_sorted_by_unit_then_time(wh: Warehouse) -
     with wh.writer() as w:
         w.compact(now=DAY + dt.timedelta(days=1, hours=2))  # first a day file, then the month
         summary = w.compact(now=dt.datetime(2025, 12, 1, 1, 30))
-    assert summary["months"] == 1 and summary["files_in"] == 49
+    assert summary["months"] == 1 and summary["files_in"] == 25
     [m] = wh.manifest("unit_scada").files
-    assert (m.level, m.date, m.rows) == ("month", "2025-11-01", 1920)
+    assert (m.level, m.date, m.rows) == ("month", "2025-11-01", 960)
     assert m.path.startswith("unit_scada/month/month=2025-11/c-")
-    assert (m.min_ts, m.max_ts) == ("2025-11-29T00:05:00", "2025-11-30T23:35:00")
+    assert (m.min_ts, m.max_ts) == ("2025-11-29T00:05:00", "2025-11-30T23:05:00")
     t = pq.read_table(wh.root / m.path)
     keys = list(zip(t["duid"].to_pylist(), t["settlementdate"].to_pylist(), strict=True))
     assert keys == sorted(keys)
-    _check(wh, 1920)
+    _check(wh, 960)
 
 
 @pytest.mark.parametrize("big_rewrite_rows", [500_000, 0], ids=["arrow-rewrite", "duckdb-rewrite"])
@@ -89,23 +89,23 @@ def test_late_revision_into_compacted_day_and_month_files_wins(
         # a late revision of an interval already inside the day file
         w.publish(UNIT_SCADA, scada_table(ends[3], 5, revision=1), "LATE_DAY.zip")
         w.compact(now=dt.datetime(2025, 12, 1, 1, 30))
-        w.publish(UNIT_SCADA, scada_table(ends[60], 5, revision=2, duid_offset=10), "LATE_MONTH.zip")
+        w.publish(UNIT_SCADA, scada_table(ends[40], 5, revision=2, duid_offset=10), "LATE_MONTH.zip")
     con = connect_raw(wh.root)
     got = dict(
         ((r[0], r[1]), r[2]) for r in con.execute("select settlementdate, duid, scadavalue from unit_scada").fetchall()
     )
-    assert len(got) == 1920
+    assert len(got) == 960
     assert got[(ends[3], "DUID0002")] == scada_value(ends[3], 2, 1)
     assert got[(ends[3], "DUID0007")] == scada_value(ends[3], 7, 0)
-    assert got[(ends[60], "DUID0012")] == scada_value(ends[60], 12, 2)
+    assert got[(ends[40], "DUID0012")] == scada_value(ends[40], 12, 2)
     month = next(e for e in wh.manifest("unit_scada").files if e.level == "month")
     t = pq.read_table(wh.root / month.path)  # rewritten month file keeps its sort order
     keys = list(zip(t["duid"].to_pylist(), t["settlementdate"].to_pylist(), strict=True))
-    assert keys == sorted(keys) and t.num_rows == 1915
+    assert keys == sorted(keys) and t.num_rows == 955
     with wh.writer() as w:  # the late interval file folds back into the month
         assert w.compact(now=dt.datetime(2025, 12, 2))["months"] == 1
     assert [e.level for e in wh.manifest("unit_scada").files] == ["month"]
-    _check(wh, 1920)
+    _check(wh, 960)
 
 
 def test_compaction_dedupes_by_key_newest_lastchanged(wh: Warehouse) -> None:
@@ -131,7 +131,7 @@ def test_retention_drops_whole_files_older_than_the_limit(wh: Warehouse) -> None
         dropped = w.apply_retention({"unit_scada": 1, "dispatch_price": 1}, now=DAY + dt.timedelta(days=2))
     assert dropped == {"unit_scada": 1}
     assert {e.date for e in wh.manifest("unit_scada").files} == {"2025-11-30"}
-    _check(wh, 96)
+    _check(wh, 48)
 
 
 def test_compaction_keeps_columns_added_later(wh: Warehouse) -> None:
