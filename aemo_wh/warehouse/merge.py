@@ -116,6 +116,15 @@ def key_table(table: pa.Table, spec: TableSpec, index_name: str) -> pa.Table:
     return pa.table(cols)
 
 
+def align_types(table: pa.Table, like: pa.Table, columns: list[str]) -> pa.Table:
+    """Cast `columns` of `table` to their types in `like` (e.g. large_string from polars vs string)."""
+    for c in columns:
+        want = like.schema.field(c).type
+        if table.schema.field(c).type != want:
+            table = table.set_column(table.schema.get_field_index(c), c, table[c].cast(want))
+    return table
+
+
 def resolve_collisions(new_keys: pa.Table, old_keys: pa.Table, spec: TableSpec) -> tuple[pa.Array, pa.Table]:
     """Join new rows with live rows on the primary key and pick winners.
 
@@ -123,6 +132,7 @@ def resolve_collisions(new_keys: pa.Table, old_keys: pa.Table, spec: TableSpec) 
     (indices of new rows that lose, the keys + `__f` of live rows that lose).
     """
     pk = list(spec.primary_key)
+    old_keys = align_types(old_keys, new_keys, pk)
     j = new_keys.join(old_keys, keys=pk, join_type="inner", left_suffix="_n", right_suffix="_o")
     if j.num_rows == 0:
         return pa.array([], pa.int64()), old_keys.schema.empty_table()
@@ -149,7 +159,7 @@ def drop_keys(table: pa.Table, keys: pa.Table, spec: TableSpec) -> pa.Table:
         return table
     pk = list(spec.primary_key)
     idx = table.select(pk).append_column("__i", pa.array(range(table.num_rows), pa.int64()))
-    hit = idx.join(keys.select(pk), keys=pk, join_type="inner")["__i"].combine_chunks()
+    hit = idx.join(align_types(keys.select(pk), idx, pk), keys=pk, join_type="inner")["__i"].combine_chunks()
     return drop_rows(table, hit)
 
 

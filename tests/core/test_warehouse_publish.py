@@ -264,3 +264,13 @@ def test_failure_writing_the_manifest_leaves_the_old_one_and_no_files(
         w.publish(UNIT_SCADA, scada_table(T, 10, revision=1), "revised.zip")  # merge: old file rewritten too
     assert (wh.manifest("unit_scada"), _disk_parquet(wh), manifest_version(wh.root)) == before
     assert set(_values(wh).values()) == {scada_value(T, i, 0) for i in range(10)}
+
+
+def test_merge_across_string_flavours(wh: Warehouse) -> None:
+    """A re-publish typed large_string (polars) merges with live files typed string."""
+    revised = scada_table(T, 5, revision=1)
+    revised = revised.set_column(1, "duid", revised["duid"].cast(pa.large_string()))
+    with wh.writer() as w:
+        w.publish(UNIT_SCADA, scada_table(T, 5), "a.zip")
+        w.publish(UNIT_SCADA, revised, "b.zip")
+    assert sorted(_values(wh).values()) == sorted(scada_value(T, i, 1) for i in range(5))
