@@ -59,7 +59,7 @@ class DashboardSettings:
     port: int = 5010
     refresh_s: int = 30
     basic_auth_user: str = ""
-    basic_auth_password: str = ""  # env only
+    basic_auth_password: str = field(default="", repr=False)  # env only; kept out of repr() and logs
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Jobs (all times NEM time, UTC+10, whatever the host's time zone):
   `RETRY_S` later, at most `MAX_RETRIES` times, so a late file still lands within minutes while
   one folder is never listed more than once a minute (`Service._may_list`).
 * rooftop PV (half-hourly files): the same, `ROOFTOP_OFFSET_S` after each half hour.
-* after each dispatch poll that landed rows: the alert rules (`aemo_wh.mail.alerts`), when installed.
+* after each dispatch poll that landed rows, or gave up finding none: the alert rules (`aemo_wh.mail.alerts`), when installed.
 * nightly at `NIGHTLY_AT`: compaction of finished days, then retention
   (`warehouse.retention_days`, per table; absent = keep all).
 * daily at `report.send_time`: the daily email report for the previous NEM day, when installed.
@@ -380,9 +380,12 @@ class Service:
                 logger.info("service: %s landed %d files, %d rows", name, files, rows)
             else:
                 empty.append(name)
-        if run_alerts and landed_rows and self.hooks.alerts is not None and not self.stop_event.is_set():
+        retrying = bool(empty) and attempt < MAX_RETRIES
+        # Alert rules run when rows landed, and also when a poll gives up empty-handed: the
+        # data-freshness rule must fire exactly when nothing new arrives.
+        if run_alerts and (landed_rows or not retrying) and self.hooks.alerts is not None and not self.stop_event.is_set():
             self._guard("alert rules", self.hooks.alerts, self.settings)
-        if empty and attempt < MAX_RETRIES and not self.stop_event.is_set():
+        if retrying and not self.stop_event.is_set():
             logger.debug("service: nothing new yet for %s; retry in %d s", ",".join(empty), RETRY_S)
             self.scheduler.every(RETRY_S).seconds.do(self._retry, empty, attempt + 1, run_alerts)
         return None

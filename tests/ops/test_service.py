@@ -254,7 +254,9 @@ def test_fake_clock_drives_the_real_ingest_over_loopback_nemweb(settings, tmp_pa
     ]  # fmt: skip
     assert times(calls, "rooftop_pv") == ["12:48:00", "13:01:00"]
     assert len(listings) == 8  # one listing per poll, never more
-    assert alerts == [T(2021, 9, 2, 12, 51, 50)]  # only the poll that landed rows
+    # Alert rules after the poll that landed rows and after each poll that gave up empty-handed
+    # (start-up, and 12:55:50 + two retries), so the freshness rule can fire when data stops.
+    assert alerts == [T(2021, 9, 2, 12, 48, 0), T(2021, 9, 2, 12, 51, 50), T(2021, 9, 2, 12, 57, 50)]
     con = connect_raw(s.warehouse_dir)
     try:
         landed = con.execute("select count(*), max(settlementdate) from unit_scada").fetchall()[0]
