@@ -12,6 +12,7 @@ Besides the raw views, the SQL files need three things this module provides firs
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +29,8 @@ logger = get_logger(__name__)
 
 SQL_DIR = PROJECT_ROOT / "sql"
 _OVERRIDES_VAR = "aemo_wh_overrides_file"
+_OVERRIDES_SIG_VAR = "aemo_wh_overrides_sig"
+DUID_INFO_SQL = "01_duid_info.sql"
 
 
 def data_file(name: str) -> Path:
@@ -79,15 +82,24 @@ def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set variable interconnector_ref_file = ?", [str(data_file("interconnectors.csv"))])
 
 
+def _signature(path: Path | None) -> str:
+    """Content signature of the overrides file ("" when absent): a changed file means re-read."""
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
 def _set_overrides(con: duckdb.DuckDBPyConnection) -> bool:
-    """Point the duid_info view at the overrides CSVs; True when the list changed (file appeared/went)."""
-    overrides, current = con.execute(
-        f"select getvariable('{_OVERRIDES_VAR}'), getvariable('duid_overrides_files')"
+    """Point the duid_info view at the overrides CSVs; True when the file changed since last time."""
+    overrides, seen = con.execute(
+        f"select getvariable('{_OVERRIDES_VAR}'), getvariable('{_OVERRIDES_SIG_VAR}')"
     ).fetchall()[0]
-    files = overrides_files(Path(overrides) if overrides else None)
-    if files == current:
+    path = Path(overrides) if overrides else None
+    sig = _signature(path)
+    if seen is not None and sig == seen:
         return False
-    con.execute("set variable duid_overrides_files = ?::varchar[]", [files])
+    con.execute("set variable duid_overrides_files = ?::varchar[]", [overrides_files(path)])
+    con.execute(f"set variable {_OVERRIDES_SIG_VAR} = ?", [sig])
     return True
 
 
@@ -95,10 +107,14 @@ def apply_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None
     """Run every view file in order (each is `create or replace`, so this is idempotent)."""
     _apply_reference(con)
     for path in sql_files(sql_dir):
-        try:
-            con.execute(path.read_text(encoding="utf-8"))
-        except duckdb.Error as exc:
-            raise AemoWhError(f"view file {path.name} failed: {exc}") from exc
+        _run_file(con, path)
+
+
+def _run_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        con.execute(path.read_text(encoding="utf-8"))
+    except duckdb.Error as exc:
+        raise AemoWhError(f"view file {path.name} failed: {exc}") from exc
 
 
 def connect(settings_or_root: Settings | Path | str) -> duckdb.DuckDBPyConnection:
@@ -111,11 +127,16 @@ def connect(settings_or_root: Settings | Path | str) -> duckdb.DuckDBPyConnectio
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """Pick up newly published files and a created / removed overrides file; True when anything moved.
+    """Pick up newly published files and overrides edits; True when anything moved.
 
-    Edits to an existing overrides file need no refresh: the duid_info view reads it per query.
+    Cheap when nothing changed (a manifest version check and a hash of the small overrides
+    file), so readers call it before every query. Materialised parts (duid_info, rooftop_5min)
+    are rebuilt here.
     """
-    if not reader.refresh(con):
-        return _set_overrides(con)
-    apply_views(con)  # the raw refresh re-created the raw views (incl. duid_info): lay ours over
-    return True
+    if reader.refresh(con):
+        apply_views(con)  # the raw refresh re-created the raw views (incl. duid_info): lay ours over
+        return True
+    if _set_overrides(con):
+        _run_file(con, SQL_DIR / DUID_INFO_SQL)
+        return True
+    return False

@@ -5,12 +5,13 @@
 -- Keys:     duid
 -- Sources:  _registry_base (the published warehouse table `duid_info` written by
 --           `aemo-wh registry refresh`, else the workbook shipped in aemo_wh/data/), and the user's
---           overrides CSV (settings.paths.overrides) read at query time, so edits apply at once.
+--           overrides CSV (settings.paths.overrides), re-read by every views.refresh(con) that finds
+--           the file changed, so an edit shows on the reader's next refresh.
 -- Caveats:  An override cell left blank keeps the registry value; a DUID only in the overrides is
 --           added (fuel_class 'Other' when not given). Values are trimmed; fuel_class and
 --           dispatch_type are matched case-insensitively. `aemo-wh registry show` validates the file.
 
-create or replace view duid_info as
+create or replace view _duid_info_calc as
 with
 
 overrides_raw as (
@@ -59,6 +60,12 @@ final as (
 )
 
 select * from final;
+
+-- Materialised per refresh: aemo_wh.views.refresh(con) re-runs this file when the overrides file
+-- changes (by content) or a registry is published, so every join to duid_info is a 600-row table.
+create or replace table _duid_info_cache as select * from _duid_info_calc order by duid;
+
+create or replace view duid_info as select * from _duid_info_cache;
 
 comment on view duid_info is
     'DUID registry (AEMO registration list + user overrides): region, owner, fuel class, capacity. Grain: duid.';

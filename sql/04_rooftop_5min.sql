@@ -13,8 +13,9 @@
 --           half hour is missing (the live edge, or a gap) v_t is carried forward for T .. T+25.
 --           Energy over a window with equal boundary values (e.g. night to night) equals the
 --           half-hourly energy exactly; otherwise they differ by 2.5 * (v_start - v_end) / 12 MWh.
+--           Materialised per refresh (see below): readers call aemo_wh.views.refresh(con).
 
-create or replace view rooftop_5min as
+create or replace view _rooftop_5min_calc as
 with
 
 best as (
@@ -53,6 +54,14 @@ final as (
 )
 
 select * from final;
+
+-- Materialised once per refresh (views.refresh re-runs this file when a manifest changes): the
+-- interpolation needs a window over the whole half-hourly series, which no time filter can push
+-- into, and the result is small (~0.5 M rows a year).
+create or replace table _rooftop_5min_cache as
+select * from _rooftop_5min_calc order by settlementdate, region_id;
+
+create or replace view rooftop_5min as select settlementdate, region_id, mw from _rooftop_5min_cache;
 
 comment on view rooftop_5min is
     'Rooftop PV MW per main region, half-hourly estimates interpolated to 5-min (DAILY > MEASUREMENT > SATELLITE). Grain: settlementdate x region_id.';

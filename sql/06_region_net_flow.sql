@@ -13,11 +13,11 @@ create or replace view region_net_flow as
 with
 
 legs as (
-    select settlementdate, to_region as region_id, metered_mw::decimal(18, 6) as mw
-    from interconnector_flow
-    where from_region is not null and to_region is not null and metered_mw is not null
-    union all
-    select settlementdate, from_region as region_id, -(metered_mw::decimal(18, 6)) as mw
+    -- one scan, two legs per interconnector: +flow into to_region, -flow out of from_region
+    select
+        settlementdate,
+        unnest([to_region, from_region]) as region_id,
+        unnest([metered_mw::decimal(18, 6), -(metered_mw::decimal(18, 6))]) as mw
     from interconnector_flow
     where from_region is not null and to_region is not null and metered_mw is not null
 )

@@ -13,42 +13,51 @@
 --           - exporting) and exists only for the five regions (it cancels over the NEM).
 --           DUIDs not in the registry (no region) are left out; see unknown_duids.
 
+create or replace view _unit_stack as
+select
+    settlementdate,
+    region_id,
+    case
+        when dispatch_type = 'bidirectional' or fuel_class = 'Battery'
+            then case when mw < 0 then 'Battery Charging' else 'Battery' end
+        else fuel_class
+    end as fuel_class,
+    case
+        when dispatch_type = 'bidirectional' or fuel_class = 'Battery' then mw
+        when dispatch_type = 'load' or fuel_class in ('Pumps', 'Battery Charging') then -mw
+        else greatest(mw, 0)
+    end as mw
+from unit_generation
+where region_id is not null and mw is not null;
+
+-- The NEM rows are a separate branch with a constant region_id (not a grouping set), so a filter
+-- on one region prunes the NEM branch and pushes the region down to the unit join.
 create or replace view fuel_stack as
 with
 
-units as (
-    select
-        settlementdate,
-        region_id,
-        case
-            when dispatch_type = 'bidirectional' or fuel_class = 'Battery'
-                then case when mw < 0 then 'Battery Charging' else 'Battery' end
-            else fuel_class
-        end as fuel_class,
-        case
-            when dispatch_type = 'bidirectional' or fuel_class = 'Battery' then mw
-            when dispatch_type = 'load' or fuel_class in ('Pumps', 'Battery Charging') then -mw
-            else greatest(mw, 0)
-        end as mw
-    from unit_generation
-    where region_id is not null and mw is not null
-),
-
-parts as (
-    select settlementdate, region_id, fuel_class, mw from units
+regional as (
+    select settlementdate, region_id, fuel_class, sum(mw) as mw
+    from _unit_stack
+    group by settlementdate, region_id, fuel_class
     union all
     select settlementdate, region_id, 'Rooftop Solar' as fuel_class, mw from rooftop_5min
+    union all
+    select settlementdate, region_id, 'Transmission' as fuel_class, net_import_mw as mw from region_net_flow
 ),
 
-stacked as (
-    select settlementdate, coalesce(region_id, 'NEM') as region_id, fuel_class, sum(mw) as mw
-    from parts
-    group by grouping sets ((settlementdate, region_id, fuel_class), (settlementdate, fuel_class))
+nem as (
+    select settlementdate, 'NEM' as region_id, fuel_class, sum(mw) as mw
+    from _unit_stack
+    group by settlementdate, fuel_class
+    union all
+    select settlementdate, 'NEM' as region_id, 'Rooftop Solar' as fuel_class, sum(mw) as mw
+    from rooftop_5min
+    group by settlementdate
 )
 
-select settlementdate, region_id, fuel_class, mw from stacked
+select * from regional
 union all
-select settlementdate, region_id, 'Transmission' as fuel_class, net_import_mw as mw from region_net_flow;
+select * from nem;
 
 comment on view fuel_stack is
     'MW by fuel class per region (+ NEM) per 5-min interval, long format; charging/pumps negative; Transmission = net import (regions only). Grain: settlementdate x region_id x fuel_class.';

@@ -103,9 +103,10 @@ def test_overrides_apply_to_sql_at_once(fresh: Settings) -> None:
     assert con.execute("select fuel_class, station_name from duid_info where duid = 'BW01'").fetchall() == [
         ("Gas", "Renamed")
     ]
-    (fresh.root / "duid_overrides.csv").write_text("duid,fuel_class\nBW01,Hydro\n")  # edits: at once
+    (fresh.root / "duid_overrides.csv").write_text("duid,fuel_class\nBW01,Hydro\n")  # an edit
+    assert views.refresh(con) is True
     assert con.execute("select fuel_class from unit_generation where duid = 'BW01'").fetchall() == [("Hydro",)]
-    assert views.refresh(con) is False
+    assert views.refresh(con) is False  # nothing changed since
     con.close()
 
 
