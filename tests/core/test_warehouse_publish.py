@@ -274,3 +274,30 @@ def test_merge_across_string_flavours(wh: Warehouse) -> None:
         w.publish(UNIT_SCADA, scada_table(T, 5), "a.zip")
         w.publish(UNIT_SCADA, revised, "b.zip")
     assert sorted(_values(wh).values()) == sorted(scada_value(T, i, 1) for i in range(5))
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Australia/Sydney", "America/New_York"])
+def test_partitions_and_stored_times_ignore_the_host_time_zone(tmp_path: Path, tz: str) -> None:
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = tz
+    time.tzset()
+    try:
+        wh = Warehouse(tmp_path / "wh")
+        dst_day = dt.datetime(2025, 10, 5, 0, 0)  # Sydney's clocks jump at 02:00 this day; NEM time does not
+        ends = [dst_day + dt.timedelta(minutes=5 * i) for i in range(0, 289)]
+        t = pa.concat_tables([scada_table(e, 1) for e in ends])
+        with wh.writer() as w:
+            w.publish(UNIT_SCADA, t, "day.zip")
+        dates = {e.date: e.rows for e in wh.manifest("unit_scada").files}
+        assert dates == {"2025-10-04": 1, "2025-10-05": 288}
+        got = connect_raw(wh.root).execute("select min(settlementdate), max(settlementdate) from unit_scada").fetchall()
+        assert got == [(ends[0], ends[-1])]
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
