@@ -96,6 +96,9 @@ def connect_raw(root: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per raw table, resolved from the current manifests."""
     root = Path(root).resolve()
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "threads": 2})
+    # Published paths are immutable (a new uid per file), so cached parquet footers never go stale;
+    # with ~300 small interval files this cuts a dashboard query by about 40 %.
+    con.execute("SET parquet_metadata_cache = true")
     con.execute(f"SET VARIABLE {_ROOT_VAR} = ?", [str(root)])
     _apply(con, root)
     return con
