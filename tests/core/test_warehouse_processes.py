@@ -211,6 +211,8 @@ def test_sigkill_during_ingest_and_compaction_leaves_a_consistent_warehouse(tmp_
                 assert_consistent(root)  # consistent after every kill, before any repair
         assert kills >= 3, "the runs finished before they could be killed; make the mirror bigger"
         loaded_before = len(Warehouse(root).ledger.rows(status="loaded"))
+        stale = root / "_staging" / "from-a-killed-run.parquet"  # whatever the kills left, plus this
+        stale.write_bytes(b"PAR1 half written")
         assert 0 < loaded_before < n_files
         final = subprocess.run(
             [sys.executable, "-m", "aemo_wh.cli", "ingest", "--source", "dispatch_scada"], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -226,6 +228,7 @@ def test_sigkill_during_ingest_and_compaction_leaves_a_consistent_warehouse(tmp_
     assert rows["unit_scada"] == N_INTERVALS * 493
     wh = Warehouse(root)
     assert len(wh.ledger.rows(status="loaded")) == n_files
+    assert not stale.exists()
     assert [f for f in (root / "_staging").rglob("*") if f.is_file()] == []
     con = connect_raw(root)
     per_interval = dict(
