@@ -68,6 +68,8 @@ def compact(
             for e in entries:
                 by_day.setdefault(e.date, []).append(e)
             for day, des in sorted(by_day.items()):
+                if any(e.level == "month" for e in des):
+                    continue  # a month file (only if `now` went backwards): leave it whole
                 closed = _midnight(dt.date.fromisoformat(day) + dt.timedelta(days=1)) + settle <= now
                 if closed and (len(des) > 1 or des[0].level not in ("day", "month")):
                     _compact_group(w, spec, des, "day", day)
