@@ -473,7 +473,7 @@ def parse_d_rows(
         return _fix_types(
             pacsv.read_csv(
                 pa.py_buffer(block),
-                read_options=pacsv.ReadOptions(column_names=meta + columns, block_size=1 << 24),
+                read_options=pacsv.ReadOptions(column_names=meta + columns, block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=columns,
