@@ -259,9 +259,9 @@ def test_concurrent_reader_sees_whole_intervals_and_counts_never_go_down(tmp_pat
     reader = _spawn(str(WORKER), "read", str(root), "120", str(out))
     try:
         _wait_line(reader, "ready")
-        # several short writer runs so superseded files pass through the (2 s) grace period
-        writer = _spawn(str(WORKER), "ingest", str(root), str(n_files), "--per-run", "15", "--grace-s", "2",
-                        "--sleep", "0.01")  # fmt: skip
+        # several short writer runs so superseded files pass through the (1 s) grace period
+        writer = _spawn(str(WORKER), "ingest", str(root), str(n_files), "--per-run", "10", "--grace-s", "1",
+                        "--sleep", "0.03")  # fmt: skip
         _wait_line(writer, "ready")
         assert writer.wait(60) == 0, writer.stderr.read()  # type: ignore[union-attr]
         out.with_name(out.name + ".stop").touch()
@@ -271,7 +271,9 @@ def test_concurrent_reader_sees_whole_intervals_and_counts_never_go_down(tmp_pat
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait(10)
-    results = [json.loads(line) for line in out.read_text().splitlines()]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    seen_files = {f for r in lines for f in r.get("files", [])}
+    results = [r for r in lines if "files" not in r]
     errors = [r["error"] for r in results if "error" in r]
     assert errors == []
     assert len(results) > 50
@@ -291,4 +293,5 @@ def test_concurrent_reader_sees_whole_intervals_and_counts_never_go_down(tmp_pat
     assert last == final_keys
     levels = {e.level for e in Warehouse(root).manifest("unit_scada").files}
     assert {"month", "day"} <= levels  # compaction really ran underneath the reader
+    assert any(not Path(f).exists() for f in seen_files)  # files it had read were deleted meanwhile
     assert_consistent(root)

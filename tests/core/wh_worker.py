@@ -84,7 +84,9 @@ def read(root: Path, seconds: float, out: Path) -> None:
         while not last:
             last = stop.exists() or time.monotonic() > deadline
             try:
-                refresh(con)
+                if refresh(con):
+                    files = con.execute("select getvariable('unit_scada_files')").fetchall()[0][0]
+                    fh.write(json.dumps({"files": files}) + "\n")
                 n, keys, intervals = con.execute(
                     "select count(*), count(distinct (settlementdate, duid)), count(distinct settlementdate) "
                     "from unit_scada"
