@@ -28,11 +28,14 @@ def normalize(table: pa.Table, spec: TableSpec) -> pa.Table:
         t = f.type
         if pa.types.is_dictionary(t):
             t = t.value_type
-        if pa.types.is_timestamp(t) and (t.unit != "us" or t.tz is not None):
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            col = pc.local_timestamp(col.cast(t))  # wall time in the column's zone (NEM), then naive
+            t = col.type
+        if pa.types.is_timestamp(t) and t.unit != "us":
             t = TS_TYPE
-        if t != f.type:
+        if col.type != t:
             col = col.cast(t)
-            changed = True
+        changed = changed or t != f.type
         fields.append(pa.field(f.name, t))
         cols.append(col)
     out = pa.Table.from_arrays(cols, schema=pa.schema(fields)) if changed else table

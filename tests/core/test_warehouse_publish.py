@@ -301,3 +301,22 @@ def test_partitions_and_stored_times_ignore_the_host_time_zone(tmp_path: Path, t
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+def test_zone_aware_and_dictionary_columns_are_stored_as_naive_nem_time_and_plain_values(wh: Warehouse) -> None:
+    from aemo_wh.nemtime import NEM_TZ
+
+    end = dt.datetime(2025, 12, 28, 0, 0, tzinfo=NEM_TZ)  # aware input, e.g. from another tool
+    t = pa.table(
+        {
+            "settlementdate": pa.array([end], pa.timestamp("ms", tz="+10:00")),
+            "duid": pa.array(["A"]).dictionary_encode(),
+            "scadavalue": [1.0],
+        }
+    )
+    with wh.writer() as w:
+        w.publish(UNIT_SCADA, t, "aware.zip")
+    [e] = wh.manifest("unit_scada").files
+    assert (e.date, e.max_ts) == ("2025-12-27", "2025-12-28T00:00:00")
+    schema = pq.read_schema(wh.root / e.path)
+    assert schema.field("settlementdate").type == pa.timestamp("us") and schema.field("duid").type == pa.string()
