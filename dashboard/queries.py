@@ -31,16 +31,22 @@ def _window(start: dt.datetime, end: dt.datetime, bucket: int | None = None) -> 
     return {"start": start, "end": end, "bucket": bucket if bucket is not None else bucket_minutes(start, end)}
 
 
+# One scan gives the bucketed stack and the window totals per fuel (rows with settlementdate NULL).
 FUEL_STACK = f"""
-SELECT {_BUCKET} AS settlementdate, fuel_class, avg(mw) AS mw
-FROM fuel_stack
-WHERE region_id = $region AND {_WINDOW}
-GROUP BY ALL ORDER BY 1
+SELECT CASE WHEN grouping(b) = 0 THEN b END AS settlementdate, fuel_class, avg(mw) AS mw,
+       sum(mw) * 5 / 60 / 1000 AS energy_gwh
+FROM (SELECT {_BUCKET} AS b, fuel_class, mw FROM fuel_stack WHERE region_id = $region AND {_WINDOW})
+GROUP BY GROUPING SETS ((b, fuel_class), (fuel_class))
+ORDER BY 1 NULLS FIRST
 """
 
 
-def fuel_stack(store: Store, region: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    return store.query(FUEL_STACK, {"region": region, **_window(start, end)})
+def fuel_stack(store: Store, region: str, start: dt.datetime, end: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(stack rows per bucket and fuel, window totals per fuel: fuel, mean_mw, energy_gwh)."""
+    both = store.query(FUEL_STACK, {"region": region, **_window(start, end)})
+    totals = both["settlementdate"].isna()
+    mix = both.loc[totals, ["fuel_class", "mw", "energy_gwh"]].rename(columns={"fuel_class": "fuel", "mw": "mean_mw"})
+    return both.loc[~totals, ["settlementdate", "fuel_class", "mw"]], mix.reset_index(drop=True)
 
 
 REGION_PRICE = f"""

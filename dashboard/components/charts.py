@@ -1,105 +1,180 @@
-"""Chart builders shared by tabs (hvplot/HoloViews over frames that came from the views).
+"""Chart builders shared by tabs: plain Bokeh figures over frames that came from the views.
 
-Stacked areas split positive and negative parts (HoloViews would otherwise add negatives into
-the running total) and carry an invisible line for the hover, because hover on stacked areas
-shows offsets (hvplot #86, panel_material.md A4).
+Plain Bokeh rather than hvplot/HoloViews: building and rendering a HoloViews stack took
+~300-450 ms per redraw on 2 cores, a Bokeh figure takes a few tens of ms (bench_dashboard.py),
+and the region / tab switch budget is 300 ms. The pmui Page themes these figures (dark/light).
+
+Stacks: positive and negative parts are stacked separately (charging, pumping and exports hang
+below zero in their own colour), and the hover sits on an invisible line that carries every
+fuel's MW, because hover on stacked areas would show offsets. NaN rows are gaps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import holoviews as hv
-import hvplot.pandas  # noqa: F401  (registers .hvplot)
 import pandas as pd
 import panel as pn
+from bokeh.layouts import column
+from bokeh.models import (
+    ColumnDataSource,
+    DataRange1d,
+    DatetimeTickFormatter,
+    HoverTool,
+    Label,
+    Legend,
+    LegendItem,
+    LinearAxis,
+)
+from bokeh.plotting import figure
 
 from dashboard import theme
 
 TIME = "settlementdate"
+TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
+TIME_TIP = ("Time", f"@{TIME}{{%F %H:%M}}")
 
 
 def wide_on_grid(
-    long: pd.DataFrame, column: str, value: str, start: dt.datetime, end: dt.datetime, bucket_min: int
+    long: pd.DataFrame, column_name: str, value: str, start: dt.datetime, end: dt.datetime, bucket_min: int
 ) -> pd.DataFrame:
     """Long -> wide on the full time grid of the window, so missing intervals become gaps (NaN)."""
-    wide = long.pivot_table(index=TIME, columns=column, values=value, aggfunc="first")
+    wide = long.pivot_table(index=TIME, columns=column_name, values=value, aggfunc="first")
     first = pd.Timestamp(start).ceil(f"{bucket_min}min")
     if first <= pd.Timestamp(start):
         first += pd.Timedelta(minutes=bucket_min)
     grid = pd.date_range(first, pd.Timestamp(end), freq=f"{bucket_min}min", name=TIME)
-    return wide.reindex(grid)
+    wide = wide.reindex(grid)
+    wide.columns.name = None
+    return wide
 
 
-def empty(message: str, height: int = 300) -> hv.Element:
-    return hv.Text(0.5, 0.5, message).opts(xaxis=None, yaxis=None, height=height, responsive=True, toolbar=None)
+def base_figure(title: str, ylabel: str, height: int, x_range=None, datetime_x: bool = True):
+    extra = {} if x_range is None else {"x_range": x_range}
+    p = figure(
+        title=title, height=height, sizing_mode="stretch_width", tools=TOOLS, toolbar_location="above",
+        x_axis_type="datetime" if datetime_x else "linear", **extra,
+    )
+    p.yaxis.axis_label = ylabel
+    p.xaxis.formatter = DatetimeTickFormatter(hours="%H:%M", days="%d %b", months="%b %Y")
+    return p
 
 
-def fuel_stack(wide: pd.DataFrame, title: str, height: int = 420) -> hv.Overlay:
+def _legend(p, items: list[LegendItem]) -> None:
+    if items:
+        legend = Legend(items=items, click_policy="hide", label_text_font_size="11px")
+        p.add_layout(legend, "right")
+
+
+def empty(message: str, height: int = 300):
+    p = figure(height=height, sizing_mode="stretch_width", toolbar_location=None, x_range=(0, 1), y_range=(0, 1))
+    p.axis.visible = False
+    p.grid.visible = False
+    p.add_layout(Label(x=0.5, y=0.5, text=message, text_align="center", text_font_size="14px"))
+    return p
+
+
+def fuel_stack(wide: pd.DataFrame, title: str, height: int = 420):
     """Stacked MW by fuel in the fixed order; Battery Charging, Pumps and exports below zero."""
     fuels = theme.order_fuels(list(wide.columns))
-    wide = wide[fuels]
-    positive = [f for f in fuels if f in theme.POSITIVE_FUELS or f not in theme.NEGATIVE_FUELS]
+    positive = [f for f in fuels if f not in theme.NEGATIVE_FUELS]
     negative = [f for f in fuels if f in theme.NEGATIVE_FUELS or f in theme.SIGNED_FUELS]
-    area = dict(stacked=True, responsive=True, height=height, hover=False, line_width=0, fill_alpha=0.9)
-    pos = wide[positive].clip(lower=0).hvplot.area(color=theme.fuel_colors(positive), **area)
-    layers = [pos]
+    key = {f: f"f{i}" for i, f in enumerate(fuels)}
+    data = {TIME: wide.index.to_numpy()}
+    for f in fuels:
+        data[key[f]] = wide[f].to_numpy()
+        data["p" + key[f]] = wide[f].clip(lower=0).to_numpy()
+        data["n" + key[f]] = wide[f].clip(upper=0).to_numpy()
+    data["net"] = wide.sum(axis=1, min_count=1).to_numpy()
+    source = ColumnDataSource(data)
+    p = base_figure(title, "MW", height)
+    items: dict[str, list] = {}
+    if positive:
+        rs = p.varea_stack(["p" + key[f] for f in positive], x=TIME, color=theme.fuel_colors(positive),
+                           fill_alpha=0.9, source=source)
+        for f, r in zip(positive, rs, strict=True):
+            items.setdefault(f, []).append(r)
     if negative:
-        neg = wide[negative].clip(upper=0)
-        layers.append(neg.hvplot.area(color=theme.fuel_colors(negative), legend=False, **area))
-    net = wide.sum(axis=1, min_count=1)
-    hover_frame = wide.assign(Total=net).reset_index()
-    # hover column names must be identifiers for the @field syntax
-    safe = {f: f.replace(" ", "_") for f in fuels}
-    hover_frame = hover_frame.rename(columns=safe)
-    tooltips = [("Time", f"@{TIME}{{%F %H:%M}}"), ("Net", "@Total{0,0} MW")] + [
-        (f, f"@{safe[f]}{{0,0}} MW") for f in reversed(fuels)
-    ]
-    hover = hover_frame.hvplot.line(
-        TIME, "Total", hover_cols=list(safe.values()), hover="vline", alpha=0, legend=False,
-        responsive=True, height=height, hover_tooltips=tooltips,
-    )
-    layers.append(hover)
-    return hv.Overlay(layers).opts(
-        title=title, ylabel="MW", xlabel="", legend_position="right", show_grid=True, height=height,
-        responsive=True,
-    )
+        rs = p.varea_stack(["n" + key[f] for f in negative], x=TIME, color=theme.fuel_colors(negative),
+                           fill_alpha=0.9, source=source)
+        for f, r in zip(negative, rs, strict=True):
+            items.setdefault(f, []).append(r)
+    hover_line = p.line(TIME, "net", source=source, alpha=0)
+    tips = [TIME_TIP, ("Net", "@net{0,0} MW")] + [(f, f"@{key[f]}{{0,0}} MW") for f in reversed(fuels)]
+    p.add_tools(HoverTool(renderers=[hover_line], mode="vline", tooltips=tips, formatters={f"@{TIME}": "datetime"}))
+    _legend(p, [LegendItem(label=f, renderers=items[f]) for f in fuels if f in items])
+    return p
 
 
 def lines(wide: pd.DataFrame, ylabel: str, title: str, colors: dict[str, str], height: int = 220,
-          fmt: str = "0,0.00") -> hv.Element:
-    """One line per column (e.g. region) of a frame on the time grid; NaN rows show as gaps."""
+          fmt: str = "0,0.00", x_range=None, datetime_x: bool = True):
+    """One line per column (e.g. region) of a frame indexed by time; NaN rows show as gaps."""
     keys = [k for k in colors if k in wide.columns] + sorted(set(wide.columns) - set(colors))
     if wide.empty or not keys:
         return empty("No data in this window", height)
-    frame = wide[keys].reset_index()
-    safe = {k: str(k).replace(" ", "_").replace("-", "_") for k in keys}
-    frame = frame.rename(columns=safe)
-    curves = [
-        frame.hvplot.line(
-            TIME, safe[k], label=str(k), color=colors.get(k, "#9e9e9e"), responsive=True, height=height,
-            hover_tooltips=[("Time", f"@{TIME}{{%F %H:%M}}"), (str(k), f"@{safe[k]}{{{fmt}}}")],
-        )
-        for k in keys
-    ]
-    return hv.Overlay(curves).opts(
-        title=title, ylabel=ylabel, xlabel="", legend_position="right", show_grid=True, height=height,
-        responsive=True,
-    )
+    safe = {k: f"c{i}" for i, k in enumerate(keys)}
+    x = wide.index.name or TIME
+    source = ColumnDataSource({x: wide.index.to_numpy(), **{safe[k]: wide[k].to_numpy() for k in keys}})
+    p = base_figure(title, ylabel, height, x_range=x_range, datetime_x=datetime_x)
+    items = []
+    for k in keys:
+        r = p.line(x, safe[k], source=source, color=colors.get(k, "#9e9e9e"), line_width=1.8)
+        items.append(LegendItem(label=str(k), renderers=[r]))
+    tips = [(("Time", f"@{x}{{%F %H:%M}}") if datetime_x else (x, f"@{x}"))]
+    tips += [(str(k), f"@{safe[k]}{{{fmt}}}") for k in keys]
+    p.add_tools(HoverTool(renderers=[items[0].renderers[0]], mode="vline", tooltips=tips,
+                          formatters={f"@{x}": "datetime"}))
+    _legend(p, items)
+    return p
+
+
+def band_and_line(frame: pd.DataFrame, low: str, high: str, value: str, title: str, ylabel: str,
+                  band_label: str, line_label: str, height: int = 320):
+    """A shaded band (e.g. import .. export limit) with a line inside it (e.g. metered flow)."""
+    source = ColumnDataSource(frame)
+    p = base_figure(title, ylabel, height)
+    band = p.varea(TIME, low, high, source=source, color=theme.LIMIT_BAND_COLOR, fill_alpha=0.35)
+    line = p.line(TIME, value, source=source, color=theme.PRICE_COLOR, line_width=2)
+    p.add_tools(HoverTool(renderers=[line], mode="vline", formatters={f"@{TIME}": "datetime"},
+                          tooltips=[TIME_TIP, (line_label, f"@{value}{{0,0}} MW"),
+                                    ("Export limit", f"@{high}{{0,0}}"), ("Import limit", f"@{low}{{0,0}}")]))
+    _legend(p, [LegendItem(label=band_label, renderers=[band]), LegendItem(label=line_label, renderers=[line])])
+    return p
+
+
+def dual_axis(frame: pd.DataFrame, x: str, title: str, height: int = 420, x_format: str = "%F %H:%M"):
+    """MW on the left axis, regional price on the right."""
+    source = ColumnDataSource(frame)
+    p = base_figure(title, "MW", height)
+    mw = p.line(x, "mw", source=source, color="#66bb6a", line_width=2)
+    price = p.line(x, "rrp", source=source, color=theme.PRICE_COLOR, line_width=1.5, y_range_name="price")
+    p.y_range = DataRange1d(renderers=[mw])
+    p.extra_y_ranges = {"price": DataRange1d(renderers=[price])}
+    p.add_layout(LinearAxis(y_range_name="price", axis_label="Price $/MWh"), "right")
+    p.add_tools(HoverTool(renderers=[mw], mode="vline", formatters={f"@{x}": "datetime"},
+                          tooltips=[("Time", f"@{x}{{{x_format}}}"), ("MW", "@mw{0,0.0}"), ("$/MWh", "@rrp{0,0.00}")]))
+    legend = Legend(items=[LegendItem(label="MW", renderers=[mw]), LegendItem(label="Regional price", renderers=[price])],
+                    location="top_left", click_policy="hide")
+    p.add_layout(legend)
+    return p
+
+
+def stacked(*figures):
+    """Figures one above the other, sharing the page width."""
+    return column(*figures, sizing_mode="stretch_width")
 
 
 class ChartSlot(pn.viewable.Viewer):
     """A chart holder that shows text until its first chart arrives.
 
-    The first chart is added (not swapped for a placeholder plot): replacing a bokeh plot the
-    browser is still laying out in a freshly opened tab raises "reading 'top_panel'" in bokeh.
-    Axes are not linked across slots: each tab has its own window.
+    The first chart is added (not swapped for a placeholder plot): replacing a plot the browser
+    is still laying out in a freshly opened tab raised "reading 'top_panel'" in bokeh.
     """
 
     def __init__(self, min_height: int) -> None:
         super().__init__()
         self._min_height = min_height
-        self._pane: pn.pane.HoloViews | None = None
+        self._pane: pn.pane.Bokeh | None = None
         self._holder = pn.Column(pn.pane.Markdown("Loading…"), sizing_mode="stretch_width", min_height=min_height)
 
     @property
@@ -109,8 +184,7 @@ class ChartSlot(pn.viewable.Viewer):
     @object.setter
     def object(self, value: object) -> None:
         if self._pane is None:
-            self._pane = pn.pane.HoloViews(value, sizing_mode="stretch_width", min_height=self._min_height,
-                                           linked_axes=False)
+            self._pane = pn.pane.Bokeh(value, sizing_mode="stretch_width", min_height=self._min_height)
             self._holder.objects = [self._pane]
         else:
             self._pane.object = value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import holoviews as hv
 import panel as pn
 import panel_material_ui as pmui
 
@@ -12,12 +11,6 @@ from dashboard.components.base import TabView
 from dashboard.components.tables import csv_button, empty_frame, make_table, number, percent
 from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
 
-FUEL_MIX = """
-SELECT fuel_class AS fuel, avg(mw) AS mean_mw, sum(mw) * 5 / 60 / 1000 AS energy_gwh
-FROM fuel_stack
-WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
-GROUP BY ALL
-"""
 EMPTY_MIX = empty_frame(fuel="str", mean_mw="float64", energy_gwh="float64", share_pct="float64")
 MIX_FORMAT = {"mean_mw": number(0), "energy_gwh": number(2), "share_pct": percent(1)}
 MIX_TITLES = {"fuel": "Fuel", "mean_mw": "Mean MW", "energy_gwh": "Energy GWh", "share_pct": "Share %"}
@@ -54,7 +47,7 @@ class GenerationTab(TabView):
         start, end = bounds
         region = self.region.value
         bucket = queries.bucket_minutes(start, end)
-        long = queries.fuel_stack(self.store, region, start, end)
+        long, mix = queries.fuel_stack(self.store, region, start, end)
         self._stack = long
         self.download.filename = f"fuel_stack_{region}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}.csv"
         wide = charts.wide_on_grid(long, "fuel_class", "mw", start, end, bucket)
@@ -66,9 +59,9 @@ class GenerationTab(TabView):
         regions = list(theme.REGIONS) if region == "NEM" else [region]
         prices = queries.region_price(self.store, regions, start, end)
         price_wide = charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket)
-        price = charts.lines(price_wide, "$/MWh", "Regional price ($/MWh)", theme.REGION_COLORS, height=220)
-        self.plot.object = hv.Layout([stack, price]).cols(1).opts(shared_axes=True)
-        mix = self.store.query(FUEL_MIX, {"region": region, "start": start, "end": end})
+        price = charts.lines(price_wide, "$/MWh", "Regional price ($/MWh)", theme.REGION_COLORS, height=220,
+                             x_range=getattr(stack, "x_range", None))
+        self.plot.object = charts.stacked(stack, price)
         total = mix.loc[mix["energy_gwh"] > 0, "energy_gwh"].sum()
         mix = mix.assign(share_pct=100 * mix["energy_gwh"] / total if total else 0.0)
         order = {f: i for i, f in enumerate(theme.order_fuels(list(mix["fuel"])))}

@@ -104,7 +104,7 @@ class PriceAnalysisTab(TabView):
                                   sizing_mode="stretch_width")
         self.regions = pmui.CheckBoxGroup(label="Regions", options=list(theme.REGIONS), value=list(theme.REGIONS),
                                           inline=True)
-        self.fuels = pmui.CheckBoxGroup(label="Fuels", options=[], value=[], inline=True)
+        self.fuels = pmui.CheckBoxGroup(label="Fuels", options=[], value=[], inline=False)
         self.columns = pmui.CheckBoxGroup(label="Columns", options=list(COLUMNS), value=list(COLUMNS), inline=True)
         self.window = TimeWindow(ANALYSIS_PRESETS, default="Last 7 Days")
         self.caption = pmui.Typography("", variant="body2", css_classes=["pivot-caption"])
@@ -115,8 +115,9 @@ class PriceAnalysisTab(TabView):
             w.param.watch(lambda _e: self.refresh(), "value")
         self.window.param.watch(lambda _e: self.refresh(), "changed")
         self._layout = pn.Row(
-            pn.Column(self.level1, self.level2, self.level3, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(pn.Row(self.regions, self.fuels, sizing_mode="stretch_width"), self.columns, self.caption,
+            pn.Column(self.level1, self.level2, self.level3, self.window, self.fuels, self.download, width=260,
+                      margin=(10, 10)),
+            pn.Column(self.regions, self.columns, self.caption,
                       self.holder, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )

@@ -5,12 +5,11 @@ capacity factor, hours operating, peak / min MW). Data: `unit_revenue` and `duid
 
 from __future__ import annotations
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
 
-from dashboard import queries, theme
+from dashboard import queries
 from dashboard.components import charts
 from dashboard.components.base import TabView
 from dashboard.components.search import StationIndex
@@ -18,17 +17,6 @@ from dashboard.components.tables import csv_button, empty_frame, make_table
 from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
 
 TIME = charts.TIME
-MW_COLOR = "#66bb6a"
-
-
-def dual_axis(df: pd.DataFrame, x: str, title: str, height: int = 420) -> hv.Overlay:
-    """MW on the left axis, $/MWh on the right (different vdim names -> multi_y)."""
-    mw = hv.Curve(df, x, ("mw", "MW"), label="MW").opts(color=MW_COLOR, line_width=2, tools=["hover"])
-    price = hv.Curve(df, x, ("rrp", "Price $/MWh"), label="Regional price").opts(
-        color=theme.PRICE_COLOR, line_width=1.5, tools=["hover"]
-    )
-    return (mw * price).opts(multi_y=True, title=title, responsive=True, height=height, show_grid=True,
-                             legend_position="top_left", xlabel="")
 
 
 def summary_rows(s: pd.Series, capacity_mw: float) -> pd.DataFrame:
@@ -156,12 +144,15 @@ class StationTab(TabView):
             self.series.object = charts.empty("No output in this window")
         else:
             grid = charts.wide_on_grid(series.melt(id_vars=[TIME]), "variable", "value", start, end, bucket)
-            self.series.object = dual_axis(grid.reset_index(), TIME, f"{label} — MW and regional price ({bucket}-min)")
+            self.series.object = charts.dual_axis(grid.reset_index(), TIME,
+                                                  f"{label} — MW and regional price ({bucket}-min)")
         tod = queries.station_time_of_day(self.store, duid_list, start, end)
-        self.tod.object = (
-            dual_axis(tod, "time_of_day", f"{label} — average by time of day (interval start)")
-            if not tod.empty else charts.empty("No output in this window")
-        )
+        if tod.empty:
+            self.tod.object = charts.empty("No output in this window")
+        else:
+            tod = tod.assign(time_of_day=pd.to_datetime("1970-01-01 " + tod["time_of_day"]))
+            self.tod.object = charts.dual_axis(tod, "time_of_day", f"{label} — average by time of day (interval start)",
+                                               x_format="%H:%M")
         summary = queries.station_summary(self.store, duid_list, capacity, start, end)
         self.summary.value = summary_rows(summary.iloc[0], capacity)
 

@@ -7,7 +7,6 @@ Positive flow is from `from_region` to `to_region` as AEMO reports it. The band 
 
 from __future__ import annotations
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
@@ -33,21 +32,11 @@ SUMMARY_TITLES = {
 }
 
 
-def flow_chart(df: pd.DataFrame, name: str, height: int = 320) -> hv.Overlay:
-    frame = df.assign(
-        band_low=-df["import_limit_mw"].abs(), band_high=df["export_limit_mw"]
-    )[[TIME, "band_low", "band_high", "metered_mw"]]
-    band = hv.Area(frame, TIME, ["band_low", "band_high"], label="Limits (import … export)").opts(
-        color=theme.LIMIT_BAND_COLOR, alpha=0.35, line_width=0
-    )
-    flow = hv.Curve(frame, TIME, "metered_mw", label="Metered flow").opts(
-        color=theme.PRICE_COLOR, line_width=2, tools=["hover"]
-    )
-    first = df.iloc[0] if not df.empty else None
-    direction = f"{first['from_region']} → {first['to_region']}" if first is not None else ""
-    return (band * flow).opts(
-        title=f"{name} metered flow (MW, + = {direction})", ylabel="MW", xlabel="", responsive=True, height=height,
-        show_grid=True, legend_position="right",
+def flow_chart(grid: pd.DataFrame, name: str, direction: str):
+    frame = grid.assign(band_low=-grid["import_limit_mw"].abs(), band_high=grid["export_limit_mw"])
+    return charts.band_and_line(
+        frame, "band_low", "band_high", "metered_mw", f"{name} metered flow (MW, + = {direction})", "MW",
+        "Limits (import … export)", "Metered flow",
     )
 
 
@@ -103,17 +92,16 @@ class TransmissionTab(TabView):
                 one.melt(id_vars=[TIME], value_vars=["metered_mw", "export_limit_mw", "import_limit_mw",
                                                      "losses_mw", "pct_of_limit"]),
                 "variable", "value", start, end, bucket,
-            ).reset_index()
-            grid["from_region"], grid["to_region"] = one["from_region"].iloc[0], one["to_region"].iloc[0]
-            pct = hv.Curve(grid, TIME, "pct_of_limit", label="% of limit").opts(
-                color="#ffa726", responsive=True, height=180, ylabel="% of limit", xlabel="", show_grid=True,
-                title=f"{name} flow as % of limit", tools=["hover"],
             )
-            losses = hv.Curve(grid, TIME, "losses_mw", label="Losses").opts(
-                color="#ef5350", responsive=True, height=180, ylabel="MW", xlabel="", show_grid=True,
-                title=f"{name} losses (MW)", tools=["hover"],
-            )
-            self.plot.object = hv.Layout([flow_chart(grid, name), pct, losses]).cols(1)
+            direction = f"{one['from_region'].iloc[0]} → {one['to_region'].iloc[0]}"
+            flow = flow_chart(grid.reset_index(), name, direction)
+            pct = charts.lines(grid[["pct_of_limit"]].rename(columns={"pct_of_limit": "% of limit"}), "% of limit",
+                               f"{name} flow as % of limit", {"% of limit": "#ffa726"}, height=180, fmt="0.0",
+                               x_range=flow.x_range)
+            losses = charts.lines(grid[["losses_mw"]].rename(columns={"losses_mw": "Losses"}), "MW",
+                                  f"{name} losses (MW)", {"Losses": "#ef5350"}, height=180, fmt="0.0",
+                                  x_range=flow.x_range)
+            self.plot.object = charts.stacked(flow, pct, losses)
             row = summary[summary["interconnector"] == name]
             if not row.empty:
                 r = row.iloc[0]

@@ -120,7 +120,7 @@ class PageProbe:
 @pytest.fixture()
 def app(browser, server: str) -> Iterator[PageProbe]:
     """A fresh browser session on the dashboard, loaded and showing its first chart."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
     page = context.new_page()
     page.set_default_timeout(20_000)
     probe = PageProbe(page)

@@ -72,6 +72,8 @@ def parse_number(text: str) -> float:
 
 
 def test_every_tab_renders_offline(app, demo: Path, artifacts: Path) -> None:
+    # screenshots are of the (tall) viewport: a full_page capture resizes the page, and a bokeh
+    # relayout racing that resize logs "reading 'top_panel'" - which this test treats as an error
     page = app.page
     assert page.get_by_text("Nem Analysis").first.is_visible()
     assert page.get_by_text("Demo data — simulated").first.is_visible()
@@ -82,12 +84,16 @@ def test_every_tab_renders_offline(app, demo: Path, artifacts: Path) -> None:
         visible(page, selector).first.wait_for(state="visible")
         page.mouse.move(5, 5)
         time.sleep(1.0)  # let bokeh finish drawing before the screenshot
-        page.screenshot(path=str(artifacts / f"{i + 1}_{name.lower().replace(' ', '_')}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{i + 1}_{name.lower().replace(' ', '_')}.png"))
+    open_tab(page, "Generation by Fuel")
+    page.get_by_role("button", name="Toggle theme").click()
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "7_generation_light_theme.png"))
     assert app.external == [], f"requests left 127.0.0.1: {app.external}"
     assert not [e for e in app.errors if "WebGL" not in e], app.errors
 
 
-def test_changing_region_changes_the_stack(app) -> None:
+def test_changing_region_changes_the_stack(app, artifacts: Path) -> None:
     page = app.page
     before = wait_until(lambda: (c := caption(page)).startswith("NEM") and c, what="NEM caption")
     page.get_by_role("radio", name="SA1").first.check()
@@ -95,9 +101,12 @@ def test_changing_region_changes_the_stack(app) -> None:
     mean = re.compile(r"mean net generation ([\d,]+) MW")
     nem_mw, sa_mw = (parse_number(mean.search(t).group(1)) for t in (before, after))
     assert sa_mw < nem_mw, (before, after)
-    # the fuel-mix table follows the region too
-    rows = visible(page, ".tabulator-row")
-    assert rows.count() > 0
+    # a region stack carries Transmission (net import); NEM has none
+    wait_until(lambda: visible(page, ".tabulator-row", ).filter(has_text="Transmission").count() > 0,
+               what="Transmission in the SA1 fuel mix")
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "1b_generation_sa1.png"))
 
 
 def choose(page, index: int, option: str) -> None:
@@ -156,7 +165,7 @@ def test_pivot_regroups_and_group_price_is_volume_weighted(app, artifacts: Path)
     if abs(mean_of_means - weighted) > 0.05 * max(1.0, abs(weighted)):
         assert shown != pytest.approx(mean_of_means, rel=0.01), "group price is a mean of means"
     page.mouse.move(5, 5)
-    page.screenshot(path=str(artifacts / "4b_price_pivot_fuel_region.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "4b_price_pivot_fuel_region.png"))
 
 
 def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
@@ -168,13 +177,17 @@ def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
     wait_until(lambda: "Bayswater" in text_of(page, "station-heading"), what="Bayswater")
     heading = text_of(page, "station-heading")
     assert "BW01" in heading, heading
+    page.get_by_role("tab", name="Time of Day").click()
+    time.sleep(1.5)
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(artifacts / "5a_station_time_of_day.png"))
     page.get_by_role("tab", name="Summary").click()
     summary = visible(page, ".station-summary").first
     summary.locator(".tabulator-row").first.wait_for()
     text = summary.locator(".tabulator-tableholder").inner_text()
     assert "Volume-weighted price" in text and "$" in text
     page.mouse.move(5, 5)
-    page.screenshot(path=str(artifacts / "5b_station_summary.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "5b_station_summary.png"))
 
 
 def test_new_interval_appears_without_reload(app, demo: Path) -> None:

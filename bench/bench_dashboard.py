@@ -1,0 +1,152 @@
+"""Dashboard benchmark: first chart after load, tab / region switch server time, server RSS.
+
+    uv run --frozen python bench/bench_dashboard.py [--warehouse PATH] [--days 14]
+
+Without --warehouse it uses demo_data/warehouse when present (from `make demo`), else builds a
+--days demo warehouse in a temp folder (the ordinary ingest over loopback HTTP). Targets (issue 5):
+first chart <= 2 s, switch <= 300 ms server-side, RSS <= 1 GB with two browser sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_http  # noqa: E402
+
+TABS = ["Generation by Fuel", "Capacity Utilisation", "Transmission", "Average Price Analysis",
+        "Station Analysis", "Spot Prices"]
+
+
+def warehouse_path(args: argparse.Namespace, tmp: Path) -> Path:
+    if args.warehouse:
+        return Path(args.warehouse)
+    demo = PROJECT / "demo_data" / "warehouse"
+    if demo.is_dir() and not args.build:
+        return demo
+    from aemo_wh.demo import build_demo_warehouse
+
+    t0 = time.perf_counter()
+    wh = build_demo_warehouse(tmp, days=args.days)
+    print(f"built a {args.days}-day demo warehouse in {time.perf_counter() - t0:.0f} s")
+    return wh
+
+
+def server_times(warehouse: Path) -> list[tuple[str, float, float]]:
+    """(what, cold ms, warm ms) of the server-side work behind each tab and region switch."""
+    from dashboard.app import TAB_CLASSES, register_tabs
+    from dashboard.store import Store
+
+    register_tabs()
+    store = Store(warehouse)
+    rows = []
+    for cls in TAB_CLASSES:
+        tab = cls(store)
+        t0 = time.perf_counter()
+        tab.refresh()
+        cold = 1000 * (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        tab.refresh()
+        rows.append((f"open tab: {cls.title}", cold, 1000 * (time.perf_counter() - t0)))
+    gen = TAB_CLASSES[0](store)
+    gen.refresh()
+    for region in ("NSW1", "QLD1", "SA1", "TAS1", "VIC1"):
+        t0 = time.perf_counter()
+        gen.region.value = region  # the watcher refreshes the tab
+        cold = 1000 * (time.perf_counter() - t0)
+        gen.region.value = "NEM"
+        t0 = time.perf_counter()
+        gen.region.value = region
+        rows.append((f"region -> {region} (48 h stack)", cold, 1000 * (time.perf_counter() - t0)))
+        gen.region.value = "NEM"
+    for preset in ("7 days", "30 days"):
+        t0 = time.perf_counter()
+        gen.window.preset.value = preset
+        rows.append((f"window -> {preset} (NEM stack)", 1000 * (time.perf_counter() - t0), float("nan")))
+    return rows
+
+
+def browser_figures(warehouse: Path) -> dict[str, object]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "AEMO_WH_CONFIG": "/nonexistent.toml"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aemo_wh.cli", "dashboard", "--port", str(port), "--warehouse", str(warehouse)],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    out: dict[str, object] = {}
+    try:
+        t0 = time.perf_counter()
+        wait_http(f"http://127.0.0.1:{port}/liveness", proc=proc, timeout=180)
+        out["server ready (s)"] = time.perf_counter() - t0
+        url = f"http://127.0.0.1:{port}/"
+        server = psutil.Process(proc.pid)
+        out["server RSS idle (MB)"] = server.memory_info().rss / 2**20
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            firsts = []
+            pages = []
+            for _ in range(3):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(url)
+                page.locator("canvas").first.wait_for(state="visible", timeout=60_000)
+                firsts.append(time.perf_counter() - t0)
+                pages.append((ctx, page))
+            out["first chart, sessions 1..3 (s)"] = " / ".join(f"{t:.2f}" for t in firsts)
+            # keep two sessions open and walk every tab in both
+            pages[0][0].close()
+            switch = []
+            for _, page in pages[1:]:
+                for name in TABS[1:] + TABS[:1]:
+                    t0 = time.perf_counter()
+                    page.get_by_role("tab", name=name, exact=True).click()
+                    page.locator(".bk-panel-models-layout-Column >> visible=true").first.wait_for()
+                    time.sleep(1.0)
+                    switch.append(time.perf_counter() - t0)
+            out["server RSS, 2 sessions after all tabs (MB)"] = server.memory_info().rss / 2**20
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--warehouse", type=Path, default=None)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--build", action="store_true", help="build a fresh demo warehouse even if demo_data exists")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_dashboard_") as tmp:
+        warehouse = warehouse_path(args, Path(tmp))
+        print(f"warehouse: {warehouse}")
+        rows = server_times(warehouse)
+        print(f"\n{'server-side work (in process)':<44} {'cold ms':>9} {'warm ms':>9}")
+        for what, cold, warm in rows:
+            print(f"{what:<44} {cold:>9.0f} {warm:>9.0f}")
+        worst = max(cold for _, cold, _ in rows)
+        median = statistics.median(cold for _, cold, _ in rows)
+        print(f"{'worst / median cold (target <= 300 ms)':<44} {worst:>9.0f} {median:>9.0f}")
+        figures = browser_figures(warehouse)
+        print(f"\n{'browser + server process':<48} value")
+        for k, v in figures.items():
+            print(f"{k:<48} {v if isinstance(v, str) else f'{v:.2f}'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
