@@ -3,7 +3,8 @@
 Every reader process opens its own in-memory DuckDB (never a shared .duckdb file). A view reads
 `read_parquet(getvariable('<table>_files'), union_by_name=true)`; `refresh(con)` re-reads the
 manifests only when `manifest_version(root)` changed, so calling it before every query is cheap.
-A table without files yet is an empty view with its known columns typed, so downstream views bind.
+A table without files yet is an empty view with its known columns typed, and a known column that no
+file carries (LASTCHANGED before ~2023, say) is NULL, so downstream views always bind.
 """
 
 from __future__ import annotations
@@ -64,13 +65,19 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _empty_view_sql(table: str) -> str:
+def _known_columns(table: str) -> dict[str, str]:
+    """Columns a view of `table` always has (NULL where no file carries them), with types."""
     cols = dict(EMPTY_COLUMNS.get(table, {}))
     spec = TABLES.get(table)
     if spec:
         for c in spec.primary_key:
             cols.setdefault(c, TS if c == spec.time_column else STR)
     cols.setdefault("_source_file", STR)
+    return cols
+
+
+def _empty_view_sql(table: str) -> str:
+    cols = _known_columns(table)
     select = ", ".join(f"CAST(NULL AS {t}) AS {_quote_ident(c)}" for c, t in cols.items())
     return f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT {select} WHERE false"
 
@@ -82,10 +89,12 @@ def _apply(con: duckdb.DuckDBPyConnection, root: Path) -> str:
         var = f"{table}_files"
         con.execute(f"SET VARIABLE {_quote_ident(var)} = ?::VARCHAR[]", [files])
         if files:
-            con.execute(
-                f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT * FROM "
-                f"read_parquet(getvariable('{var}'), union_by_name = true, hive_partitioning = false)"
+            src = f"read_parquet(getvariable('{var}'), union_by_name = true, hive_partitioning = false)"
+            have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+            extra = "".join(
+                f", CAST(NULL AS {t}) AS {_quote_ident(c)}" for c, t in _known_columns(table).items() if c not in have
             )
+            con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT *{extra} FROM {src}")
         else:
             con.execute(_empty_view_sql(table))
     con.execute(f"SET VARIABLE {_VERSION_VAR} = ?", [token])

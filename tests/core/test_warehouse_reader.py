@@ -75,3 +75,18 @@ def test_manifest_version_is_stable_without_writes(wh: Warehouse) -> None:
     with wh.writer():
         pass  # a writer session that publishes nothing changes nothing
     assert manifest_version(wh.root) == v
+
+
+def test_known_columns_missing_from_every_file_read_as_null(wh: Warehouse) -> None:
+    old_format = scada_table(T, 4).drop_columns(["lastchanged", "_source_file"])  # SCADA before ~2023
+    with wh.writer() as w:
+        w.publish(UNIT_SCADA, old_format, "PUBLIC_DISPATCHSCADA_201904291630.zip")
+    con = connect_raw(wh.root)
+    got = con.execute(
+        "select count(*), count(lastchanged), typeof(any_value(lastchanged)), count(_source_file) from unit_scada"
+    ).fetchall()
+    assert got == [(4, 0, "TIMESTAMP", 0)]
+    with wh.writer() as w:  # once a file has the column, its values show
+        w.publish(UNIT_SCADA, scada_table(T + dt.timedelta(minutes=5), 4), "new.zip")
+    refresh(con)
+    assert con.execute("select count(lastchanged) from unit_scada").fetchall() == [(4,)]
