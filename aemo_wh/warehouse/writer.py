@@ -154,6 +154,9 @@ class Writer:
     def _prepare(spec: TableSpec, table: pa.Table) -> pa.Table | None:
         if spec.time_column is None:
             raise ValueError(f"{spec.name} is a reference table: use replace_table()")
+        if spec.time_column not in spec.primary_key:
+            # the merge only compares rows of overlapping time ranges, which needs time in the key
+            raise ValueError(f"{spec.name}: the primary key must contain the time column {spec.time_column}")
         if table.num_rows == 0:
             return None
         return merge.dedupe_latest(merge.normalize(table, spec), spec)
