@@ -33,8 +33,11 @@ final as (
     select
         f.settlementdate,
         f.interconnectorid as interconnector_id,
-        coalesce(p.from_regionid, r.region_from) as from_region,
-        coalesce(p.to_regionid, r.region_to) as to_region,
+        -- a pair is taken whole: from the data when it names both ends, else from the reference
+        case when p.from_regionid is not null and p.to_regionid is not null then p.from_regionid
+             else r.region_from end as from_region,
+        case when p.from_regionid is not null and p.to_regionid is not null then p.to_regionid
+             else r.region_to end as to_region,
         f.meteredmwflow as metered_mw,
         f.mwflow as target_mw,
         f.exportlimit as export_limit_mw,
