@@ -347,15 +347,16 @@ def _merge(acc: ParsedFile | None, part: ParsedFile) -> ParsedFile:
 # Rows and blocks
 
 
-def _row_marks(data: bytes) -> list[int]:
-    """Offsets of the lines that start with `I,` or `C,` (bytes.find is memchr-fast; a MULTILINE
-    regex over hundreds of MB is ~10x slower)."""
-    marks = [0] if data.startswith((b"I,", b"C,")) else []
+def _row_marks(data: bytes, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of the lines in data[start:end] that start with `I,` or `C,` (bytes.find is
+    memchr-fast; a MULTILINE regex over hundreds of MB is ~10x slower)."""
+    end = len(data) if end is None else end
+    marks = [start] if data.startswith((b"I,", b"C,"), start, end) else []
     for needle in (b"\nI,", b"\nC,"):
-        pos = data.find(needle)
+        pos = data.find(needle, start, end)
         while pos >= 0:
             marks.append(pos + 1)
-            pos = data.find(needle, pos + 1)
+            pos = data.find(needle, pos + 1, end)
     marks.sort()
     return marks
 
@@ -524,79 +525,114 @@ def _iter_zip_chunks(raw: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tup
 
 
 def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
-    """Cut the stream at line ends and parse each piece; state (current table) carries over."""
+    """Cut the stream at line ends and parse each piece; the current table carries over.
+
+    Each piece is parsed in place (offsets into the bytes read, no joined copy); only the line
+    split across two reads is copied."""
+    state = _Stream(name)
     carry = b""
-    current: tuple[TableKey, list[str]] | None = None
-    lines = 0
-    footer: int | None = None
-    first = True
-    while True:
-        piece = fh.read(chunk_bytes)
-        eof = not piece
-        if eof:
-            chunk, carry = carry, b""
-        else:
-            nl = piece.rfind(b"\n")
-            if nl < 0:
-                carry += piece
-                continue
-            chunk = b"".join((carry, memoryview(piece)[: nl + 1]))  # one copy, no slices of slices
-            carry = piece[nl + 1 :]
-            del piece
-        if not chunk:
-            break
-        if first:
-            if not chunk[:4096].strip():
+    while piece := fh.read(chunk_bytes):
+        last_nl = piece.rfind(b"\n")
+        if last_nl < 0:
+            carry += piece
+            continue
+        start = 0
+        if carry:
+            first_nl = piece.find(b"\n")
+            head = carry + piece[: first_nl + 1]
+            yield from state.feed(head, 0, len(head))
+            start = first_nl + 1
+        yield from state.feed(piece, start, last_nl + 1)
+        carry = piece[last_nl + 1 :]
+        del piece
+    if carry:
+        yield from state.feed(carry, 0, len(carry))
+    state.finish()
+
+
+class _Stream:
+    """Parser state across pieces of one streamed CSV."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.current: tuple[TableKey, list[str]] | None = None
+        self.lines = 0
+        self.footer: int | None = None
+        self.first = True
+
+    def feed(self, data: bytes, start: int, end: int) -> Iterator[tuple[TableKey, pa.Table]]:
+        """Parse the complete lines data[start:end]."""
+        if start >= end:
+            return
+        name = self.name
+        if self.first:
+            if not data[start : start + 4096].strip():
                 raise BadSourceFile(f"{name}: empty file")
-            _reject_non_csv(chunk, name)
-            if not chunk.startswith(b"C,"):
+            _reject_non_csv(data[start : start + 512], name)
+            if not data.startswith(b"C,", start):
                 raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
-        n_chunk = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-        lines += n_chunk
-        if current is not None and not first:
-            key, columns = current
-            prefix = ("D," + ",".join(key) + ",").encode("ascii")
-            if chunk.count(b"\n" + prefix) + (1 if chunk.startswith(prefix) else 0) == n_chunk:
-                # the whole chunk continues the current table (the common case): no row search
-                table = parse_d_rows(memoryview(chunk), columns, name=name, key=key)
-                if table.num_rows:
-                    yield key, table
-                if eof:
-                    break
-                continue
-        marks = _row_marks(chunk)
-        bounds = [0, *marks, len(chunk)] if not marks or marks[0] != 0 else [*marks, len(chunk)]
-        for i, start in enumerate(bounds[:-1]):
-            end = bounds[i + 1]
-            body_start = start
-            if start in marks:
-                row = _line_at(chunk, start)
-                body_start = start + len(row) + 1
-                if chunk.startswith(b"C,", start):
+        elif self.current is not None:
+            fast = self._continue_table(data, start, end)
+            if fast is not None:
+                if fast.num_rows:
+                    yield self.current[0], fast
+                return
+        yield from self._general(data, start, end)
+        self.first = False
+
+    def _continue_table(self, data: bytes, start: int, end: int) -> pa.Table | None:
+        """The common case: every line continues the current table. One byte count plus the
+        pyarrow parse prove it (rows parsed == lines with the table's D prefix); None otherwise."""
+        assert self.current is not None
+        key, columns = self.current
+        prefix = ("D," + ",".join(key) + ",").encode("ascii")
+        if not data.startswith(prefix, start):
+            return None
+        n_prefixed = data.count(b"\n" + prefix, start, end) + 1
+        try:
+            table = parse_d_rows(memoryview(data)[start:end], columns, name=self.name, key=key)
+        except BadSourceFile:
+            return None  # e.g. the footer or another table's rows: the general path decides
+        if table.num_rows != n_prefixed:
+            return None
+        self.lines += n_prefixed
+        return table
+
+    def _general(self, data: bytes, start: int, end: int) -> Iterator[tuple[TableKey, pa.Table]]:
+        name = self.name
+        self.lines += data.count(b"\n", start, end) + (0 if data[end - 1 : end] == b"\n" else 1)
+        marks = _row_marks(data, start, end)
+        bounds = [start, *marks, end] if not marks or marks[0] != start else [*marks, end]
+        for i, pos in enumerate(bounds[:-1]):
+            stop = bounds[i + 1]
+            body_start = pos
+            if pos in marks:
+                row = _line_at(data, pos)
+                body_start = pos + len(row) + 1
+                if data.startswith(b"C,", pos):
                     m = _FOOTER.match(row.rstrip(b"\r"))
                     if m:
-                        footer = int(m.group(1))
-                    elif not (first and start == 0):
+                        self.footer = int(m.group(1))
+                    elif not (self.first and pos == start):
                         raise BadSourceFile(f"{name}: unexpected C row: {row[:80]!r}")
-                    current = None
-                    if body_start < end and chunk[body_start:end].strip():
+                    self.current = None
+                    if body_start < stop and data[body_start:stop].strip():
                         raise BadSourceFile(f"{name}: rows after a C row have no I row")
                     continue
-                current = _i_row(row, name)
-            if body_start >= end:
+                self.current = _i_row(row, name)
+            if body_start >= stop:
                 continue
-            if current is None:
+            if self.current is None:
                 raise BadSourceFile(f"{name}: D rows before any I row")
-            key, columns = current
-            table = _parse_block(chunk, body_start, end, key, columns, name)
+            key, columns = self.current
+            table = _parse_block(data, body_start, stop, key, columns, name)
             if table.num_rows:
                 yield key, table
-        first = False
-        if eof:
-            break
-    if first:
-        raise BadSourceFile(f"{name}: empty file")
-    if footer is not None and footer != lines:
-        raise BadSourceFile(
-            f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
-        )
+
+    def finish(self) -> None:
+        if self.first:
+            raise BadSourceFile(f"{self.name}: empty file")
+        if self.footer is not None and self.footer != self.lines:
+            raise BadSourceFile(
+                f"{self.name}: footer says {self.footer} lines but the file has {self.lines} (truncated or altered)"
+            )
