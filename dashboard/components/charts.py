@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import panel as pn
 from bokeh.layouts import column
@@ -49,6 +50,18 @@ def wide_on_grid(
     return wide
 
 
+def runs(present: np.ndarray) -> list[slice]:
+    """Slices of consecutive True values: the pieces an area is drawn in (Bokeh's varea would
+    bridge a NaN with a straight edge instead of leaving a gap)."""
+    idx = np.flatnonzero(present)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
+    return [slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
 def base_figure(title: str, ylabel: str, height: int, x_range=None, datetime_x: bool = True):
     extra = {} if x_range is None else {"x_range": x_range}
     p = figure(
@@ -80,25 +93,27 @@ def fuel_stack(wide: pd.DataFrame, title: str, height: int = 420):
     positive = [f for f in fuels if f not in theme.NEGATIVE_FUELS]
     negative = [f for f in fuels if f in theme.NEGATIVE_FUELS or f in theme.SIGNED_FUELS]
     key = {f: f"f{i}" for i, f in enumerate(fuels)}
+    # An interval with any fuel is present (a fuel without a row there is 0 MW); a missing interval is a gap.
+    present = wide.notna().any(axis=1).to_numpy()
+    filled = wide.fillna(0.0)
     data = {TIME: wide.index.to_numpy()}
     for f in fuels:
         data[key[f]] = wide[f].to_numpy()
-        data["p" + key[f]] = wide[f].clip(lower=0).to_numpy()
-        data["n" + key[f]] = wide[f].clip(upper=0).to_numpy()
+        data["p" + key[f]] = filled[f].clip(lower=0).to_numpy()
+        data["n" + key[f]] = filled[f].clip(upper=0).to_numpy()
     data["net"] = wide.sum(axis=1, min_count=1).to_numpy()
     source = ColumnDataSource(data)
     p = base_figure(title, "MW", height)
     items: dict[str, list] = {}
-    if positive:
-        rs = p.varea_stack(["p" + key[f] for f in positive], x=TIME, color=theme.fuel_colors(positive),
-                           fill_alpha=0.9, source=source)
-        for f, r in zip(positive, rs, strict=True):
-            items.setdefault(f, []).append(r)
-    if negative:
-        rs = p.varea_stack(["n" + key[f] for f in negative], x=TIME, color=theme.fuel_colors(negative),
-                           fill_alpha=0.9, source=source)
-        for f, r in zip(negative, rs, strict=True):
-            items.setdefault(f, []).append(r)
+    for part in runs(present):
+        piece = ColumnDataSource({k: v[part] for k, v in data.items()})
+        for fuels_part, prefix in ((positive, "p"), (negative, "n")):
+            if not fuels_part:
+                continue
+            rs = p.varea_stack([prefix + key[f] for f in fuels_part], x=TIME, color=theme.fuel_colors(fuels_part),
+                               fill_alpha=0.9, source=piece)
+            for f, r in zip(fuels_part, rs, strict=True):
+                items.setdefault(f, []).append(r)
     hover_line = p.line(TIME, "net", source=source, alpha=0)
     tips = [TIME_TIP, ("Net", "@net{0,0} MW")] + [(f, f"@{key[f]}{{0,0}} MW") for f in reversed(fuels)]
     p.add_tools(HoverTool(renderers=[hover_line], mode="vline", tooltips=tips, formatters={f"@{TIME}": "datetime"}))
@@ -133,12 +148,16 @@ def band_and_line(frame: pd.DataFrame, low: str, high: str, value: str, title: s
     """A shaded band (e.g. import .. export limit) with a line inside it (e.g. metered flow)."""
     source = ColumnDataSource(frame)
     p = base_figure(title, ylabel, height)
-    band = p.varea(TIME, low, high, source=source, color=theme.LIMIT_BAND_COLOR, fill_alpha=0.35)
+    bands = [
+        p.varea(TIME, low, high, source=ColumnDataSource(frame.iloc[part]), color=theme.LIMIT_BAND_COLOR,
+                fill_alpha=0.35)
+        for part in runs(frame[[low, high]].notna().all(axis=1).to_numpy())
+    ]
     line = p.line(TIME, value, source=source, color=theme.PRICE_COLOR, line_width=2)
     p.add_tools(HoverTool(renderers=[line], mode="vline", formatters={f"@{TIME}": "datetime"},
                           tooltips=[TIME_TIP, (line_label, f"@{value}{{0,0}} MW"),
                                     ("Export limit", f"@{high}{{0,0}}"), ("Import limit", f"@{low}{{0,0}}")]))
-    _legend(p, [LegendItem(label=band_label, renderers=[band]), LegendItem(label=line_label, renderers=[line])])
+    _legend(p, [LegendItem(label=band_label, renderers=bands), LegendItem(label=line_label, renderers=[line])])
     return p
 
 

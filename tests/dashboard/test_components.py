@@ -1,0 +1,121 @@
+"""Fast tests of the dashboard's pieces (no browser): store cache, SQL helpers, search, pivot, auth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import queries
+from dashboard.cli import basic_auth, is_loopback
+from dashboard.components.charts import runs
+from dashboard.components.search import StationIndex
+from dashboard.store import Store
+from dashboard.tabs.price_analysis import build_pivot_frame
+
+DUIDS = pd.DataFrame({
+    "duid": ["BW01", "BW02", "ER01", "MERCER01", "HPR1"],
+    "station_name": ["Bayswater Power Station", "Bayswater Power Station", "Eraring Power Station",
+                     "Mt Mercer Wind Farm", "Hornsdale Power Reserve"],
+    "region_id": ["NSW1", "NSW1", "NSW1", "VIC1", "SA1"],
+    "fuel_class": ["Coal", "Coal", "Coal", "Wind", "Battery"],
+    "participant": ["AGL", "AGL", "Origin", "Mercer", "Neoen"],
+    "registered_capacity_mw": [660.0, 660.0, 720.0, 131.0, 150.0],
+})
+
+
+def test_runs_split_on_gaps() -> None:
+    present = np.array([False, True, True, False, True, False, False, True, True])
+    assert runs(present) == [slice(1, 3), slice(4, 5), slice(7, 9)]
+    assert runs(np.array([False, False])) == []
+
+
+@pytest.mark.parametrize(("hours", "bucket"), [(24, 5), (48, 5), (49, 30), (24 * 7, 30), (24 * 30, 60)])
+def test_resolution(hours: int, bucket: int) -> None:
+    end = dt.datetime(2026, 1, 2)
+    assert queries.bucket_minutes(end - dt.timedelta(hours=hours), end) == bucket
+
+
+@pytest.mark.parametrize(("typed", "station"), [
+    ("Bayswter", "Bayswater Power Station"),
+    ("bayswater pwer stn", "Bayswater Power Station"),
+    ("Erring", "Eraring Power Station"),
+    ("ER0", "Eraring Power Station"),
+    ("hornsdale reserv", "Hornsdale Power Reserve"),
+    ("mercer", "Mt Mercer Wind Farm"),
+])
+def test_fuzzy_search(typed: str, station: str) -> None:
+    assert StationIndex(DUIDS).search(typed)[0].station == station
+
+
+def test_search_of_nothing_finds_nothing() -> None:
+    index = StationIndex(DUIDS)
+    assert index.search("   ") == []
+    assert index.search("zzzzqqqq") == []
+    assert list(index.units("Bayswater Power Station")["duid"]) == ["BW01", "BW02"]
+
+
+def test_pivot_frame_follows_the_chosen_order() -> None:
+    flat = DUIDS.assign(generation_gwh=1.0, revenue_musd=0.1, price_per_mwh=100.0, utilisation_pct=10.0,
+                        capacity_mw=DUIDS["registered_capacity_mw"], _capacity_gwh=10.0)
+    frame = build_pivot_frame(flat, ["Fuel", "Region"])
+    assert list(frame.index.names) == ["Fuel", "Region", "DUID"]
+    assert frame.loc[("Coal", "NSW1")].shape[0] == 3
+    assert "owner" in frame.columns and "station" in frame.columns
+
+
+def test_basic_auth_only_off_loopback(settings) -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    configured = settings.with_overrides(dashboard={"basic_auth_user": "ana", "basic_auth_password": "s3cret"})
+    assert basic_auth(configured, "127.0.0.1") is None
+    assert basic_auth(configured, "0.0.0.0") == {"ana": "s3cret"}
+    assert basic_auth(settings, "0.0.0.0") is None  # warned, not refused
+    half = settings.with_overrides(dashboard={"basic_auth_user": "ana"})
+    from aemo_wh.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        basic_auth(half, "0.0.0.0")
+
+
+def test_store_caches_per_manifest_version(demo: Path) -> None:
+    """Same SQL + params hit the cache; a new manifest version refreshes the views and drops it."""
+    from aemo_wh import views
+
+    version = {"v": "1"}
+    refreshed = []
+
+    def refresh(con) -> None:
+        refreshed.append(True)
+        views.refresh(con)
+
+    store = Store(demo / "warehouse", connect=views.connect, refresh=refresh, version=lambda _r: version["v"],
+                  check_every_s=0)
+    newest = store.newest_interval()
+    assert newest is not None
+    start = newest - dt.timedelta(hours=6)
+    first, _ = queries.fuel_stack(store, "NSW1", start, newest)
+    second, _ = queries.fuel_stack(store, "NSW1", start, newest)
+    assert not first.empty and store.hits >= 1
+    assert set(first["fuel_class"]) >= {"Coal"}
+    misses = store.misses
+    queries.fuel_stack(store, "SA1", start, newest)  # other parameters: a miss
+    assert store.misses == misses + 1
+    assert store.check() == "1" and not refreshed
+    version["v"] = "2"
+    assert store.check() == "2" and refreshed
+    queries.fuel_stack(store, "NSW1", start, newest)
+    assert store.misses == misses + 2  # cache dropped with the old version
+    assert store.is_demo()
+
+
+def test_user_text_never_reaches_sql(demo: Path) -> None:
+    """A hostile 'region' is just a value: no rows, no error, the views still there."""
+    store = Store(demo / "warehouse")
+    newest = store.newest_interval()
+    rows, mix = queries.fuel_stack(store, "NSW1'; DROP VIEW fuel_stack; --", newest - dt.timedelta(hours=1), newest)
+    assert rows.empty and mix.empty
+    assert not queries.fuel_stack(store, "NSW1", newest - dt.timedelta(hours=1), newest)[0].empty
