@@ -205,11 +205,15 @@ class Writer:
         olds = []
         for i, e in enumerate(cands):
             path = self.root / e.path
-            names = set(pq.read_schema(path).names)
+            pf = pq.ParquetFile(path)
+            names = set(pf.schema_arrow.names)
             cols = [c for c in (*spec.primary_key, spec.latest_by) if c in names]
             if not set(spec.primary_key) <= names:
                 continue
-            keys = pq.read_table(path, columns=cols, filters=[(tc, ">=", lo), (tc, "<=", hi)])
+            if e.min_dt is not None and e.max_dt is not None and lo <= e.min_dt and e.max_dt <= hi:
+                keys = pf.read(columns=cols)  # wholly inside the new range: no filter (no dataset API)
+            else:
+                keys = pq.read_table(path, columns=cols, filters=[(tc, ">=", lo), (tc, "<=", hi)])
             if keys.num_rows:
                 kt = merge.key_table(keys, spec, "__o")
                 olds.append(kt.append_column("__f", pa.array([i] * kt.num_rows, pa.int32())))
@@ -224,10 +228,12 @@ class Writer:
         for i in sorted(set(old_lose["__f"].to_pylist())):
             e = cands[i]
             losers = old_lose.filter(pc.equal(old_lose["__f"], i)).select(list(spec.primary_key))
-            if e.rows > BIG_REWRITE_ROWS:
+            if losers.num_rows >= e.rows:
+                new_entry = None  # every row superseded (e.g. an archive bundle over Current files)
+            elif e.rows > BIG_REWRITE_ROWS:
                 new_entry = self._rewrite_big(spec, e, losers)
             else:
-                kept = merge.drop_keys(pq.read_table(self.root / e.path), losers, spec)
+                kept = merge.drop_keys(pq.ParquetFile(self.root / e.path).read(), losers, spec)
                 new_entry = None
                 if kept.num_rows:
                     new_entry = self.write_file(
