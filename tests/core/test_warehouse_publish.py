@@ -320,3 +320,19 @@ def test_zone_aware_and_dictionary_columns_are_stored_as_naive_nem_time_and_plai
     assert (e.date, e.max_ts) == ("2025-12-27", "2025-12-28T00:00:00")
     schema = pq.read_schema(wh.root / e.path)
     assert schema.field("settlementdate").type == pa.timestamp("us") and schema.field("duid").type == pa.string()
+
+
+def test_archive_bundle_over_current_files_replaces_them_whole(wh: Warehouse) -> None:
+    ends = [T + dt.timedelta(minutes=5 * i) for i in range(30)]
+    with wh.writer() as w:
+        for i, e in enumerate(ends[:20]):
+            w.publish(UNIT_SCADA, scada_table(e, 5, source_file=f"CUR{i}.zip"), f"CUR{i}.zip")
+        before = {e.path for e in wh.manifest("unit_scada").files}
+        bundle = pa.concat_tables([scada_table(e, 5, source_file="BUNDLE.zip") for e in ends])
+        w.publish(UNIT_SCADA, bundle, "PUBLIC_DISPATCHSCADA_20251227.zip")
+    m = wh.manifest("unit_scada")
+    assert [(e.source, e.rows) for e in m.files] == [("PUBLIC_DISPATCHSCADA_20251227.zip", 150)]
+    trashed = {i["path"] for i in json.loads((wh.root / "_trash.json").read_text())}
+    assert before <= trashed
+    con = connect_raw(wh.root)
+    assert con.execute("select count(*), count(distinct _source_file) from unit_scada").fetchall() == [(150, 1)]
