@@ -259,9 +259,9 @@ def test_concurrent_reader_sees_whole_intervals_and_counts_never_go_down(tmp_pat
     reader = _spawn(str(WORKER), "read", str(root), "120", str(out))
     try:
         _wait_line(reader, "ready")
-        # several short writer runs so superseded files pass through the (1 s) grace period
-        writer = _spawn(str(WORKER), "ingest", str(root), str(n_files), "--per-run", "10", "--grace-s", "1",
-                        "--sleep", "0.03")  # fmt: skip
+        # several short writer runs so superseded files pass through the (1.5 s) grace period
+        writer = _spawn(str(WORKER), "ingest", str(root), str(n_files), "--per-run", "10", "--grace-s", "1.5",
+                        "--sleep", "0.05")  # fmt: skip
         _wait_line(writer, "ready")
         assert writer.wait(60) == 0, writer.stderr.read()  # type: ignore[union-attr]
         out.with_name(out.name + ".stop").touch()
