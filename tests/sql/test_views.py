@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 
 import duckdb
 import pytest
 
+from aemo_wh import views
 from aemo_wh.registry import load_duid_info
 
-from .conftest import DISPATCHIS_ZIP, SCADA_ZIP, d_rows
+from .conftest import DISPATCHIS_ZIP, SCADA_ZIP, d_rows, ingest_into, zip_text
 
 T0 = dt.datetime(2025, 12, 27, 0, 5)
 REGIONS = ["NSW1", "QLD1", "SA1", "TAS1", "VIC1"]
@@ -163,3 +165,36 @@ def test_data_quality_counts(con: duckdb.DuckDBPyConnection) -> None:
     assert unknown == con.execute("select count(*) from unknown_duids").fetchall()[0][0]
     rooftop = dq["rooftop_pv_actual"]
     assert rooftop[3] == 1488 + 336 + 48  # Dec 2019 (31 days) + 7 days of 2024 + the 2024 file's extra day
+
+
+@pytest.fixture(scope="module")
+def two_intervals(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """The real 00:05 files plus copies relabelled to 00:10, so a time window can cut the data."""
+    tmp = tmp_path_factory.mktemp("two")
+    copies = []
+    for src in (SCADA_ZIP, DISPATCHIS_ZIP):
+        text = zip_text(src).replace('"2025/12/27 00:05:00"', '"2025/12/27 00:10:00"')
+        name = src.name.replace("202512270005", "202512270010")
+        with zipfile.ZipFile(tmp / name, "w") as z:
+            z.writestr(name.replace(".zip", ".CSV"), text)
+        copies.append(tmp / name)
+    con = views.connect(ingest_into(tmp, [SCADA_ZIP, DISPATCHIS_ZIP, *copies]))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["unit_generation", "region_price", "interconnector_flow", "region_net_flow", "fuel_stack", "utilisation",
+     "unit_revenue", "energy_balance"],
+)
+def test_time_filter_reaches_every_parquet_scan(two_intervals: duckdb.DuckDBPyConnection, view: str) -> None:
+    """A settlementdate window on a view is pushed into each parquet scan (what keeps 48 h cheap)."""
+    q = (f"select * from {view} where settlementdate > timestamp '2025-12-27 00:05' "
+         "and settlementdate <= timestamp '2025-12-27 00:10'")
+    plan = two_intervals.execute("explain " + q).fetchall()[0][1]
+    scans = plan.count("READ_PARQUET")
+    assert scans >= 1
+    assert plan.count("settlementdate > '2025-12-27 00:05:00'::TIMESTAMP") >= scans, plan
+    times = {r[0] for r in two_intervals.execute(q).fetchall()}
+    assert times == {T0 + dt.timedelta(minutes=5)}
