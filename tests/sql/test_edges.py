@@ -11,7 +11,7 @@ import pytest
 
 from aemo_wh import views
 
-from .conftest import DATA, DISPATCHIS_ZIP, d_rows, ingest_into, zip_text
+from .conftest import DATA, DISPATCHIS_ZIP, SCADA_ZIP, d_rows, ingest_into, zip_text
 
 TRADING_2019 = DATA / "edge" / "PUBLIC_TRADINGIS_201907041130_0000000309915971.zip"
 
@@ -53,4 +53,28 @@ def test_unknown_interconnector_flows_through(tmp_path: Path) -> None:
     assert flows["X-NEW1"][2] == pytest.approx(flows["V-SA"][2])
     total = con.execute("select sum(net_import_mw::decimal(18, 6)) from region_net_flow").fetchall()[0][0]
     assert total == 0
+    con.close()
+
+
+def test_data_quality_counts_frozen_scada_and_gaps(tmp_path: Path) -> None:
+    """The real 00:05 SCADA file re-stamped for 00:05 .. 01:05 without 00:35 (12 readings, a frozen
+    feed: every value repeats for an hour): one gap, and one stale run per non-zero DUID."""
+    text = zip_text(SCADA_ZIP)
+    files = []
+    start = dt.datetime(2025, 12, 27, 0, 5)
+    stamps = [start + dt.timedelta(minutes=5 * k) for k in range(13) if k != 6]  # 00:35 missing
+    for t in stamps:
+        name = SCADA_ZIP.name.replace("202512270005", t.strftime("%Y%m%d%H%M"))
+        body = text.replace('"2025/12/27 00:05:00"', t.strftime('"%Y/%m/%d %H:%M:%S"'))
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr(name.replace(".zip", ".CSV"), body)
+        files.append(tmp_path / name)
+    con = views.connect(ingest_into(tmp_path / "wh", files))
+    row = con.execute(
+        "select first_interval, last_interval, expected_intervals, present_intervals, missing_intervals, "
+        "stale_runs from data_quality where table_name = 'unit_scada'"
+    ).fetchall()[0]
+    nonzero = {r["duid"] for r in d_rows(SCADA_ZIP, "DISPATCH", "UNIT_SCADA") if float(r["scadavalue"]) != 0}
+    assert row[:5] == (stamps[0], stamps[-1], 13, 12, 1)
+    assert row[5] == len(nonzero)  # 12 identical readings in a row (the gap does not break a run)
     con.close()
