@@ -18,6 +18,7 @@ dropped by position, never by name.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import io
 import re
@@ -368,7 +369,7 @@ def _line_at(data: bytes, start: int) -> bytes:
 
 def _i_row(row: bytes, name: str) -> tuple[TableKey, list[str]]:
     text = row.rstrip(b"\r").decode("ascii", "replace")
-    fields = next(iter(_csv_fields(text)))
+    fields = next(csv.reader([text]))
     if len(fields) < 5:
         raise BadSourceFile(f"{name}: I row without columns: {text[:80]!r}")
     key = (fields[1].strip().upper(), fields[2].strip().upper(), fields[3].strip())
@@ -381,12 +382,6 @@ def _i_row(row: bytes, name: str) -> tuple[TableKey, list[str]]:
         seen.add(col)
         columns.append(col)
     return key, columns
-
-
-def _csv_fields(text: str) -> Iterator[list[str]]:
-    import csv
-
-    return csv.reader([text])
 
 
 def _column_types(columns: list[str]) -> dict[str, pa.DataType]:
