@@ -32,7 +32,7 @@ from aemo_wh.tables import TableSpec
 
 logger = get_logger(__name__)
 
-LARGE_FILE_BYTES = 256 * 1024**2  # single-table files above this are streamed in chunks
+LARGE_FILE_BYTES = 64 * 1024**2  # single-CSV files above this (uncompressed) are streamed in chunks
 CHUNK_BYTES = 8 * 1024**2  # bounds peak RSS of a monthly file (< 300 MB, see bench_parse.py)
 
 
