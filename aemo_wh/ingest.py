@@ -215,7 +215,7 @@ class _Pass:
             self.report.errors.append(msg)
             return []
         if not entries:
-            logger.warning("%s: the listing of %s has no entries (not a directory page?)", src.name, folder)
+            logger.warning("%s: the listing of %s is empty (or not a directory page)", src.name, folder)
         return sorted((e for e in entries if not e.is_dir and keep(e.name)), key=lambda e: e.name)
 
     def _uncovered_bundles(self, src: Source, bundles: list[ListingEntry]) -> list[ListingEntry]:
