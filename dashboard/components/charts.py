@@ -16,7 +16,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import panel as pn
-from bokeh.layouts import column
 from bokeh.models import (
     ColumnDataSource,
     DataRange1d,
@@ -178,9 +177,9 @@ def dual_axis(frame: pd.DataFrame, x: str, title: str, height: int = 420, x_form
     return p
 
 
-def stacked(*figures):
-    """Figures one above the other, sharing the page width."""
-    return column(*figures, sizing_mode="stretch_width")
+def stacked(*figures) -> tuple:
+    """Figures one above the other (ChartSlot gives each its own pane; shared ranges stay linked)."""
+    return tuple(figures)
 
 
 class ChartSlot(pn.viewable.Viewer):
@@ -192,21 +191,23 @@ class ChartSlot(pn.viewable.Viewer):
 
     def __init__(self, min_height: int) -> None:
         super().__init__()
-        self._min_height = min_height
-        self._pane: pn.pane.Bokeh | None = None
+        self._panes: list[pn.pane.Bokeh] = []
         self._holder = pn.Column(pn.pane.Markdown("Loading…"), sizing_mode="stretch_width", min_height=min_height)
 
     @property
     def object(self) -> object:
-        return None if self._pane is None else self._pane.object
+        objs = tuple(p.object for p in self._panes)
+        return objs[0] if len(objs) == 1 else objs
 
     @object.setter
     def object(self, value: object) -> None:
-        if self._pane is None:
-            self._pane = pn.pane.Bokeh(value, sizing_mode="stretch_width", min_height=self._min_height)
-            self._holder.objects = [self._pane]
-        else:
-            self._pane.object = value
+        figures = value if isinstance(value, tuple) else (value,)
+        if len(figures) == len(self._panes):
+            for pane, fig in zip(self._panes, figures, strict=True):
+                pane.object = fig
+            return
+        self._panes = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in figures]
+        self._holder.objects = list(self._panes)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._holder

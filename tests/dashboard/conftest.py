@@ -107,9 +107,10 @@ class PageProbe:
         self.page = page
         self.external: list[str] = []
         self.errors: list[str] = []
+        self.step = "load"
         page.on("request", self._on_request)
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.errors.append(f"{self.step}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"{self.step}: {e}"))
 
     def _on_request(self, request) -> None:
         url = request.url
