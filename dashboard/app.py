@@ -43,9 +43,12 @@ class NemApp:
         pn.extension("tabulator", notifications=False)
         self.store = store
         self.refresh_s = refresh_s
-        self.views = [cls(store) for cls in TAB_CLASSES]
+        # Tabs are built on first open (a tab's widgets cost ~20 ms; the first page should not wait).
+        self.views: list[TabView | None] = [None] * len(TAB_CLASSES)
+        self.slots = [pn.Column(sizing_mode="stretch_width") for _ in TAB_CLASSES]
         self.tabs = pmui.Tabs(
-            *((v.title, v) for v in self.views), dynamic=True, sizing_mode="stretch_width"
+            *((cls.title, slot) for cls, slot in zip(TAB_CLASSES, self.slots, strict=True)),
+            dynamic=True, sizing_mode="stretch_width",
         )
         self.footer = pmui.Typography(footer_text(store), variant="caption", css_classes=["nem-footer"],
                                       sizing_mode="stretch_width", margin=(10, 10))
@@ -53,7 +56,7 @@ class NemApp:
                                 visible=store.is_demo(), css_classes=["demo-marker"])
         self.seen_version = store.version
         self.tabs.param.watch(self._on_tab, "active")
-        self.views[0].refresh()
+        self.view(0)
         self.page = pmui.Page(
             title=theme.TITLE,
             main=[self.tabs, self.footer],
@@ -65,8 +68,17 @@ class NemApp:
         if pn.state.curdoc is not None:
             pn.state.onload(self._start_polling)
 
+    def view(self, index: int) -> TabView:
+        """The tab's view, built and filled before it is first shown (no placeholder to swap out)."""
+        view = self.views[index]
+        if view is None:
+            view = self.views[index] = TAB_CLASSES[index](self.store)
+            view.refresh()
+            self.slots[index].objects = [view]
+        return view
+
     def _on_tab(self, event) -> None:
-        self.views[event.new].ensure_fresh()
+        self.view(event.new).ensure_fresh()
 
     def _start_polling(self) -> None:
         pn.state.add_periodic_callback(self.poll, period=int(self.refresh_s * 1000))
@@ -78,8 +90,9 @@ class NemApp:
             return False
         self.seen_version = version
         for view in self.views:
-            view.stale = True
-        self.views[self.tabs.active].refresh()
+            if view is not None:
+                view.stale = True
+        self.view(self.tabs.active).refresh()
         self.footer.object = footer_text(self.store)
         self.marker.visible = self.store.is_demo()
         return True
