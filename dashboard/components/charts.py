@@ -164,6 +164,8 @@ def dual_axis(frame: pd.DataFrame, x: str, title: str, height: int = 420, x_form
     """MW on the left axis, regional price on the right."""
     source = ColumnDataSource(frame)
     p = base_figure(title, "MW", height)
+    if x_format == "%H:%M":  # time of day on a dummy date: no day labels
+        p.xaxis.formatter = DatetimeTickFormatter(days="%H:%M", hours="%H:%M", minutes="%H:%M")
     mw = p.line(x, "mw", source=source, color="#66bb6a", line_width=2)
     price = p.line(x, "rrp", source=source, color=theme.PRICE_COLOR, line_width=1.5, y_range_name="price")
     p.y_range = DataRange1d(renderers=[mw])

@@ -15,6 +15,10 @@ from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
 RECENT_HOURS = 2
 
 
+def money_text(value: float) -> str:
+    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
 def _card(region: str) -> pmui.Paper:
     return pmui.Paper(
         pmui.Typography(region, variant="subtitle2"),
@@ -54,7 +58,7 @@ class SpotPricesTab(TabView):
         latest = queries.latest_prices(self.store)
         for region, card in self.cards.items():
             row = latest[latest["region_id"] == region]
-            card.objects[1].object = f"${row['rrp'].iloc[0]:,.2f}" if not row.empty else "—"
+            card.objects[1].object = money_text(row["rrp"].iloc[0]) if not row.empty else "—"
         if not latest.empty:
             self.stamp.object = f"Interval ending {pd.Timestamp(latest['settlementdate'].iloc[0]):%Y-%m-%d %H:%M} (NEM time)"
         bounds = self.window.bounds(self.store)
