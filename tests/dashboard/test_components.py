@@ -119,3 +119,17 @@ def test_user_text_never_reaches_sql(demo: Path) -> None:
     rows, mix = queries.fuel_stack(store, "NSW1'; DROP VIEW fuel_stack; --", newest - dt.timedelta(hours=1), newest)
     assert rows.empty and mix.empty
     assert not queries.fuel_stack(store, "NSW1", newest - dt.timedelta(hours=1), newest)[0].empty
+
+
+def test_every_tab_copes_with_an_empty_warehouse(tmp_path: Path) -> None:
+    """A fresh install (no data yet) shows messages, not tracebacks."""
+    from dashboard.app import NemApp, footer_text, register_tabs
+
+    (tmp_path / "warehouse").mkdir()
+    store = Store(tmp_path / "warehouse")
+    register_tabs()
+    app = NemApp(store)
+    for i in range(len(app.views)):
+        app.view(i).refresh()
+    assert "no data yet" in footer_text(store)
+    assert not store.is_demo()
