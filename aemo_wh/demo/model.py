@@ -11,8 +11,8 @@ pumps follow the solar trough / evening peak; the rest of the NEM's need is shar
 (hydro then gas in merit order) in proportion to each region's flex capacity; the resulting
 regional surpluses fix the flows on the region tree, which are clipped to the links' limits, and
 each region's flex then covers exactly what its own balance still needs (curtailing wind and
-solar when it would go below must-run, with negative prices). Prices follow flex utilisation,
-separate when a link binds, and spike rarely.
+solar when it would go below must-run). Prices (`prices.py`) follow flex utilisation or the depth
+of curtailment, are shared across unconstrained links, separate when a link binds, spike rarely.
 """
 
 from __future__ import annotations
@@ -24,13 +24,19 @@ import numpy as np
 import polars as pl
 
 from aemo_wh.demo.network import LINKS, Limits, losses, pair_links, simulate_limits, split_pair_flow
+from aemo_wh.demo.prices import regional_prices
 from aemo_wh.demo.weather import REGIONS, ar1, hours_of_day, rng_for, simulate_weather
 
-MARKET_PRICE_CAP = 20300.0
-MARKET_FLOOR = -1000.0
 UNKNOWN_DUID = "XNEWSF1"  # a new solar farm the registry does not know yet (unknown-DUID alert)
 UNKNOWN_CAPACITY_MW = 30.0
 FLEX_MIN_SHARE = 0.06  # must-run share of hydro + gas capacity
+BATTERY_CHARGE_DEPTH = 0.4  # least share of capacity a bidirectional battery charges at midday
+COAL_MIN_LOAD = 0.35  # share of capacity below which a committed coal unit cannot go
+COAL_DAYS_UP, COAL_DAYS_DOWN = 20.0, 3.0  # mean days between outages / mean outage length
+FLEX_POOLING = 0.15  # share of flex dispatched NEM-wide by capacity (economic transfers)
+CURTAIL_SPREAD = 0.1  # share of an oversupply curtailed NEM-wide rather than where it arises
+ROOM_SHARE = 0.5  # share of a regional oversupply other regions' flex may absorb
+SOLAR_PEAK = 0.78  # utility solar output under a clear high sun, share of capacity
 # Registered as generators but really interconnector metering (Basslink): their MW is a flow,
 # already in DISPATCHINTERCONNECTORRES, so the simulator does not invent output for them.
 NOT_UNITS = frozenset({"BLNKTAS", "BLNKVIC"})
@@ -174,7 +180,7 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     # Utility solar (single-axis trackers: flatter than rooftop), tiny auxiliary load at night.
     m = is_("solar")
     sun_u = np.power(w.sun[:, ri[m]], 0.6) * w.clear[:, ri[m]]
-    out[:, m] = np.clip(cap[m] * 0.88 * sun_u * (1.0 + 0.04 * noise[:, m]), 0.0, cap[m])
+    out[:, m] = np.clip(cap[m] * SOLAR_PEAK * sun_u * (1.0 + 0.04 * noise[:, m]), 0.0, cap[m])
     out[:, m] = np.where(w.sun[:, ri[m]] > 0, out[:, m], -aux[m])
     # Wind: regional index plus a local gusty component.
     m = is_("wind")
@@ -185,12 +191,13 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     m = is_("steady")
     out[:, m] = cap[m] * np.clip(0.5 + 0.08 * noise[:, m], 0.0, 1.0)
     # Batteries: charge in the solar trough, discharge at the evening peak (a daily random depth).
-    charge = _bump(h, 12.6, 1.7)[:, None] * np.clip(w.sun[:, ri] * 2.0, 0, 1)
+    charge = np.clip(w.sun[:, ri] * 2.2 - 0.25, 0, 1) * (h < 16.5)[:, None]
     discharge = np.broadcast_to((_bump(h, 19.0, 1.2) + 0.25 * _bump(h, 7.5, 0.8))[:, None], (n, k))
-    depth = np.where(is_("bdu"), 0.15 + 0.3 * daily, 0.35 + 0.5 * daily)
+    # Charge depth varies by day; the evening gives back ~85 % of what the (long) midday stored.
+    depth = np.where(is_("bdu"), BATTERY_CHARGE_DEPTH + 0.4 * daily, 0.35 + 0.5 * daily)
     for role, sign_c, sign_d in (("bdu", -1.0, 1.0), ("bat_gen", 0.0, 1.0), ("bat_load", 1.0, 0.0)):
         m = is_(role)
-        out[:, m] = cap[m] * depth[:, m] * (sign_c * charge[:, m] * 0.8 + sign_d * discharge[:, m])
+        out[:, m] = cap[m] * depth[:, m] * (sign_c * charge[:, m] * 0.7 + sign_d * discharge[:, m])
     m = is_("pump")  # pumped hydro pumps through the middle of sunny days, most days
     out[:, m] = cap[m] * 0.7 * _bump(h, 12.5, 2.0)[:, None] * (daily[:, m] < 0.65) * np.clip(w.clear[:, ri[m]], 0, 1)
     m = is_("load_other")
@@ -216,9 +223,21 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     over = np.clip(flex_min.sum(axis=1) - need, 0.0, None)
     # Each region first covers its own need (within its flex range); the NEM remainder is shared.
     own = np.clip(demand - inflex, flex_min, flex_cap)
-    desired = 0.65 * (own + (need - own.sum(axis=1))[:, None] * share) + 0.35 * need[:, None] * share
+    rest = need - own.sum(axis=1)
+    room = np.where(rest[:, None] < 0, own - flex_min, flex_cap - own)
+    # Only part of an oversupply moves to other regions' flex (intra-regional constraints keep the
+    # rest at home, where it is curtailed); a shortage is shared in full.
+    moved = np.where(rest < 0, ROOM_SHARE * rest, rest)
+    own = own + moved[:, None] * room / np.maximum(room.sum(axis=1, keepdims=True), 1.0)
+    over = over + np.clip(moved - rest, 0.0, None)
+    desired = (1 - FLEX_POOLING) * own + FLEX_POOLING * need[:, None] * share
     desired = np.maximum(desired, flex_min)
-    desired -= over[:, None] * renew / np.maximum(renew.sum(axis=1, keepdims=True), 1.0)
+    # An oversupply is curtailed mostly where it arises (regional must-run beyond demand), partly
+    # NEM-wide in proportion to wind and solar output (which is what makes links bind at midday).
+    excess = np.clip(inflex + flex_min - demand, 0.0, None)
+    where_ = (1 - CURTAIL_SPREAD) * excess / np.maximum(excess.sum(axis=1, keepdims=True), 1.0)
+    where_ += CURTAIL_SPREAD * renew / np.maximum(renew.sum(axis=1, keepdims=True), 1.0)
+    desired -= over[:, None] * where_
     surplus = inflex + desired - demand
     limits = simulate_limits(n, seed)
     metered = _flows(surplus, limits)
@@ -240,7 +259,7 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     _dispatch_flex(out, flex, ri, roles, cap, merit, registered)
 
     util = flex / np.maximum(flex_cap, 1.0)
-    price, marginal = _prices(util, curtailed, shortfall, flex_cap, metered, limits, h, seed)
+    price, marginal = regional_prices(util, curtailed, renew, shortfall, demand, metered, limits, h, seed)
     tnoise = ar1(rng_for(seed, "flows.target"), n, len(LINKS), tau_intervals=3)
     target = np.clip(metered + 12.0 * tnoise, limits.import_, limits.export)
     avail_units = np.where(np.isin(roles, ["solar", "wind"]), np.maximum(out, 0) * 1.05, cap * 0.95)
@@ -288,8 +307,9 @@ def _coal(out: np.ndarray, m: np.ndarray, cap: np.ndarray, ri: np.ndarray, deman
     c = cap[idx]
     u = rng_for(seed, "coal.outage").uniform(size=(n, len(idx)))
     up = np.empty((n, len(idx)), dtype=bool)
-    state = u[0] > 0.06 if n else np.ones(len(idx), bool)  # a few units start on outage
-    p_fail, p_back = 1.0 / (288 * 45), 1.0 / (288 * 1.3)
+    p_fail, p_back = 1.0 / (288 * COAL_DAYS_UP), 1.0 / (288 * COAL_DAYS_DOWN)
+    # a few units start on outage (the long-run share out)
+    state = u[0] > p_fail / (p_fail + p_back) if n else np.ones(len(idx), bool)
     for t in range(n):
         state = np.where(state, u[t] >= p_fail, u[t] < p_back)
         up[t] = state
@@ -297,16 +317,16 @@ def _coal(out: np.ndarray, m: np.ndarray, cap: np.ndarray, ri: np.ndarray, deman
     renew = _by_region(np.where(m, 0.0, out), ri)
     # The market dispatches coal NEM-wide: one level for every available unit (plus a wobble).
     nem_net = demand.sum(axis=1) - renew.sum(axis=1) - reserve
-    level = np.clip(0.9 * nem_net / max(float(c.sum()), 1.0), 0.42, 0.9)
+    level = np.clip(0.9 * nem_net / max(float(c.sum()), 1.0), COAL_MIN_LOAD + 0.02, 0.9)
     lvl = np.broadcast_to(level[:, None], (n, len(idx)))
     wobble = ar1(rng_for(seed, "coal.wobble"), n, len(idx), tau_intervals=24)
-    ramp = 0.02 * c
+    ramp = 0.03 * c
     prev = c * lvl[0] * up[0] if n else c
-    alpha = 1.0 / 18.0  # ~1.5 h smoothing of the level
+    alpha = 1.0 / 12.0  # ~1 h smoothing of the level
     smooth = lvl[0].copy() if n else None
     for t in range(n):
         smooth = smooth + alpha * (lvl[t] - smooth)
-        tgt = c * np.clip(smooth + 0.015 * wobble[t], 0.4, 0.95) * up[t]
+        tgt = c * np.clip(smooth + 0.015 * wobble[t], COAL_MIN_LOAD, 0.95) * up[t]
         prev = np.clip(tgt, prev - ramp * np.where(up[t], 1.0, 6.0), prev + ramp)
         out[t, idx] = prev
 
@@ -388,36 +408,3 @@ def _dispatch_flex(out: np.ndarray, flex: np.ndarray, ri: np.ndarray, roles: np.
             take = np.clip(remaining, 0.0, None) if last else np.clip(remaining, 0.0, size)
             out[:, u] += take
             remaining = remaining - take
-
-
-def _prices(util: np.ndarray, curtailed: np.ndarray, shortfall: np.ndarray, flex_cap: np.ndarray,
-            metered: np.ndarray, limits: Limits, h: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """RRP per region: a supply curve over flex utilisation, negatives when curtailing, spikes rarely,
-    and separation across a binding link (importer up, exporter down)."""
-    n = util.shape[0]
-    noise = ar1(rng_for(seed, "price.noise"), n, len(REGIONS), tau_intervals=6)
-    u = np.clip(util, 0.0, 1.2)
-    price = 38.0 + 250.0 * u + 3000.0 * np.power(np.clip(u - 0.7, 0, None), 2) + 9.0 * noise
-    depth = np.clip(curtailed / np.maximum(0.15 * flex_cap, 1.0), 0.0, 1.0)
-    price = np.where(curtailed > 0.5, -8.0 - 60.0 * depth + 4.0 * noise, price)
-    price = np.where(shortfall > 0.5, MARKET_PRICE_CAP * 0.9, price)
-    draw = rng_for(seed, "price.spike").uniform(size=(n, len(REGIONS) + 1))
-    evening = (_bump(h, 18.5, 1.4) > 0.5)[:, None]
-    spike = (draw[:, : len(REGIONS)] < 1.0 / (288 * 4)) & evening
-    price = np.where(spike, 2500.0 + (MARKET_PRICE_CAP - 3000.0) * draw[:, -1:] ** 2, price)
-    marginal = np.zeros_like(metered)
-    tol = 1e-6
-    for j, lk in enumerate(LINKS):
-        at_export = metered[:, j] >= limits.export[:, j] - tol
-        at_import = metered[:, j] <= limits.import_[:, j] + tol
-        binding = at_export | at_import
-        base = np.abs(price[:, REGIONS.index(lk.region_to)])
-        gap = np.minimum(12.0 + 0.3 * base * np.clip(noise[:, 0] * 0.2 + 1.0, 0.5, 1.5), 250.0)
-        importer = np.where(at_export, REGIONS.index(lk.region_to), REGIONS.index(lk.region_from))
-        exporter = np.where(at_export, REGIONS.index(lk.region_from), REGIONS.index(lk.region_to))
-        rows = np.flatnonzero(binding)
-        price[rows, importer[rows]] += 0.5 * gap[rows]
-        price[rows, exporter[rows]] -= 0.5 * gap[rows]
-        marginal[:, j] = np.where(at_export, gap, np.where(at_import, -gap, 0.0))
-    return np.round(np.clip(price, MARKET_FLOOR, MARKET_PRICE_CAP), 5), np.round(marginal, 5)
-

@@ -33,7 +33,7 @@ LINKS = (
     Link("T-V-MNSP1", "TAS1", "VIC1", 478.0, -478.0, 1.0, "T_V_NIL_BL1", "V::N_NIL_O2"),
     Link("V-S-MNSP1", "VIC1", "SA1", 220.0, -200.0, 0.25, "V::N_NIL_O2", "SVML^NIL_MH-CAP_ON"),
     Link("V-SA", "VIC1", "SA1", 600.0, -550.0, 0.75, "V::N_NIL_O2", "V^^V_NIL_KGTS_2"),
-    Link("VIC1-NSW1", "VIC1", "NSW1", 1150.0, -750.0, 1.0, "V::N_NIL_O2", "N^^V_NIL_ARWBBA"),
+    Link("VIC1-NSW1", "VIC1", "NSW1", 1350.0, -750.0, 1.0, "V::N_NIL_O2", "N^^V_NIL_ARWBBA"),
 )
 # Region pairs in INTERCONNECTION order (as AEMO writes them; Basslink has no pair row).
 PAIRS = (("NSW1", "QLD1"), ("VIC1", "NSW1"), ("VIC1", "SA1"), ("TAS1", "VIC1"))

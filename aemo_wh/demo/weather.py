@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
+SUMMER_COOLING = 0.10  # extra demand of a summer afternoon (air conditioning)
+WINTER_HEATING = 0.08  # extra demand of a winter evening (heating)
+WINTER_WIND = 0.6  # winter lift of the southern regions' wind index (westerlies)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,11 @@ def simulate_weather(times: np.ndarray, seed: int) -> Weather:
     fast = ar1(rng_for(seed, "cloud.fast"), n, k, tau_intervals=6)
     cloudiness = 1.0 / (1.0 + np.exp(-(1.3 * slow + 0.5 * fast - 1.2)))
     clear = 1.0 - 0.8 * cloudiness
-    wind = 0.85 * ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10) + 0.53 * ar1(
+    # Season (+1 mid-January, -1 mid-July): drives air conditioning, heating and the windier winter.
+    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(np.int64)
+    season = np.cos(2 * np.pi * (doy - 15) / 365.0)
+    southern = np.array([CLIMATE[r].lat < -34.0 for r in REGIONS], dtype=float)
+    wind = WINTER_WIND * np.clip(-season, 0, None)[:, None] * southern[None, :] + 0.85 * ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10) + 0.53 * ar1(
         rng_for(seed, "wind.nem"), n, 1, tau_intervals=12 * 30
     )
     h = hours_of_day(times)
@@ -107,6 +114,10 @@ def simulate_weather(times: np.ndarray, seed: int) -> Weather:
     noise = ar1(rng_for(seed, "demand.noise"), n, k, tau_intervals=4)
     base = np.array([CLIMATE[r].underlying_mw for r in REGIONS])
     hot = 1.0 + 0.05 * temp + 0.04 * np.clip(temp, 0, None) * _bump(h, 16.0, 3.0)[:, None]
+    # Summer afternoons cool, winter mornings and evenings heat.
+    cooling = np.clip(season, 0, None) * _bump(h, 14.5, 3.5)
+    heating = np.clip(-season, 0, None) * (0.6 * _bump(h, 8.0, 1.5) + _bump(h, 18.5, 2.5))
+    hot = hot * (1.0 + SUMMER_COOLING * cooling[:, None] + WINTER_HEATING * heating[:, None])
     underlying = base[None, :] * (shape * weekend)[:, None] * hot * (1.0 + 0.006 * noise)
     roof_cap = np.array([CLIMATE[r].rooftop_mw for r in REGIONS])
     rooftop = roof_cap[None, :] * np.power(sun, 1.15) * clear
