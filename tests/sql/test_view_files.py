@@ -63,3 +63,21 @@ def test_views_carry_their_comments(con: duckdb.DuckDBPyConnection) -> None:
     comments = dict(rows)
     for view in ("fuel_stack", "region_price", "energy_balance", "rooftop_5min"):
         assert "Grain:" in (comments.get(view) or "")
+
+
+def test_every_view_binds_on_an_empty_warehouse(tmp_path: Path) -> None:
+    """A fresh install (no files yet): every view answers, empty; the registry is already there."""
+    from aemo_wh import views
+
+    con = views.connect(tmp_path / "warehouse")
+    for view in _contract():
+        if view.endswith("()"):
+            n = con.execute(f"select count(*) from {view[:-2]}(?, ?)", ["2025-01-01", "2025-01-02"]).fetchall()
+        else:
+            n = con.execute(f"select count(*) from {view}").fetchall()
+        if view in ("duid_info", "fuel_classes"):
+            assert n[0][0] > 0
+        elif view != "data_quality":
+            assert n == [(0,)], view
+    assert views.refresh(con) is False
+    con.close()
