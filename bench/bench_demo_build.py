@@ -1,6 +1,6 @@
 """Benchmark: how long `make demo` takes to simulate + write the mirror, and to ingest it.
 
-Prints a table: simulate (model only), build (model + files + archive bundles) for 1/7/14 days,
+Prints a table: simulate (model only) with its market statistics (`aemo_wh.demo.realism`), build (model + files + archive bundles) for 1/7/14 days,
 and the ingest of a 1-day fixture mirror and of the full 14-day mirror through the loopback
 NEMWeb server (the ordinary `run_ingest(include_archive=True)` path, then compaction).
 Run: `uv run --frozen python bench/bench_demo_build.py [--skip-ingest14]`.
@@ -21,6 +21,7 @@ import psutil
 from aemo_wh.demo.fixture import FIXTURE_CURRENT_INTERVALS, ingest_mirror
 from aemo_wh.demo.mirror import build_mirror, load_units
 from aemo_wh.demo.model import simulate
+from aemo_wh.demo.realism import market_stats
 from aemo_wh.nemtime import floor_interval, now_nem
 
 
@@ -41,6 +42,13 @@ def main() -> int:
     sim = simulate(units, start, end, seed=1)
     rows.append(("simulate 14 days (model only)", f"{time.perf_counter() - t:.2f} s",
                  f"{sim.scada.shape[0]} intervals x {sim.scada.shape[1]} units"))  # fmt: skip
+    stats = market_stats(sim)
+    mainland = ("NSW1", "QLD1", "SA1", "VIC1")
+    links = [k for k, v in stats.items() if "binding" in v]
+    rows.append(("  market: negative-price share (mainland)", "",
+                 " ".join(f"{r} {stats[r]['neg']:.1%}" for r in mainland) + f", TAS1 {stats['TAS1']['neg']:.1%}"))
+    rows.append(("  market: link binding share", "", f"{min(stats[k]['binding'] for k in links):.1%} .. "
+                 f"{max(stats[k]['binding'] for k in links):.1%}; max price ${max(stats[r]['max'] for r in stats if r not in links):,.0f}"))  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="bench_demo_"))
     try:
         for days in (1, 7, 14):
