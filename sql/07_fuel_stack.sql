@@ -12,6 +12,9 @@
 --           rooftop_5min; 'Transmission' is the region's net metered import (+ importing,
 --           - exporting) and exists only for the five regions (it cancels over the NEM).
 --           DUIDs not in the registry (no region) are left out; see unknown_duids.
+--           Speed: a settlementdate window reaches every parquet scan. A literal region_id also
+--           prunes the NEM branch at plan time; a bound parameter cannot, so long windows for one
+--           region cost about twice as much with `region_id = ?` (bench/bench_views.py).
 
 create or replace view _unit_stack as
 select
