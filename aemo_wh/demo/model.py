@@ -7,12 +7,14 @@ Each interval is balanced per region by construction:
 
 How: weather drives solar, wind and rooftop PV (rooftop lowers TOTALDEMAND, the operational
 demand); coal follows smoothed net demand with ramp limits and random outages; batteries and
-pumps follow the solar trough / evening peak; the rest of the NEM's need is shared out as "flex"
-(hydro then gas in merit order) in proportion to each region's flex capacity; the resulting
-regional surpluses fix the flows on the region tree, which are clipped to the links' limits, and
-each region's flex then covers exactly what its own balance still needs (curtailing wind and
-solar when it would go below must-run). Prices (`prices.py`) follow flex utilisation or the depth
-of curtailment, are shared across unconstrained links, separate when a link binds, spike rarely.
+pumps follow the solar trough / evening peak; the rest of the NEM's need is covered by "flex"
+(hydro then gas in merit order): each region first covers its own need, then part of the NEM
+remainder moves between regions (a shortage in full, an oversupply only by half: the rest is
+curtailed where it arises); the resulting regional surpluses fix the flows on the region tree,
+which are clipped to the links' limits, and each region's flex then covers exactly what its own
+balance still needs (curtailing wind and solar when it would go below must-run). Prices
+(`prices.py`) follow flex utilisation or the depth of curtailment, are shared across
+unconstrained links, separate when a link binds and spike rarely.
 """
 
 from __future__ import annotations
@@ -213,9 +215,9 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     inflex = _by_region(out * load_sign * (~flex_m & registered), ri)
     flex_cap = _by_region(np.broadcast_to(cap * flex_m * 0.95, (n, k)), ri)
     flex_min = FLEX_MIN_SHARE * flex_cap
-    # Stage A: share the NEM's remaining need in proportion to flex capacity -> regional surpluses.
-    # Hydro is shared out more readily than gas; an oversupply (need below must-run) becomes
-    # curtailment shared in proportion to each region's wind and solar output.
+    # Stage A: how much flex each region runs -> regional surpluses -> flows. A small part follows
+    # flex capacity NEM-wide (hydro more readily than gas); an oversupply (need below must-run)
+    # becomes curtailment, mostly where it arises.
     need = demand.sum(axis=1) + 120.0 - inflex.sum(axis=1)
     weight = _by_region(np.broadcast_to(cap * flex_m * np.where(roles == "hydro", 1.6, 1.0), (n, k)), ri)
     share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1.0)

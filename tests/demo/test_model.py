@@ -39,6 +39,7 @@ def test_longer_run_keeps_the_past(units, sim) -> None:
     n = len(sim.times)
     assert np.array_equal(longer.scada[:n], sim.scada)
     assert np.array_equal(longer.metered[:n], sim.metered)
+    assert np.array_equal(longer.price[:n], sim.price) and np.array_equal(longer.marginal[:n], sim.marginal)
 
 
 def test_each_region_balances_and_flows_net_to_zero(sim) -> None:
