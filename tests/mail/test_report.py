@@ -124,26 +124,20 @@ def test_chart_colours_match_the_dashboard():
 
 
 @pytest.mark.ui
-def test_rendered_report_in_chromium(demo):
+def test_rendered_report_in_chromium(demo, browser):
     """Write test-artifacts/report.html, open it in headless Chromium, check the charts load, screenshot it."""
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     page_file = ARTIFACTS / "report.html"
     page_file.write_text(build_report(demo, REPORT_DAY).standalone_html(), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 820, "height": 1000})
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(Path(page_file).as_uri())
-            sizes = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
-            assert len(sizes) == 2 and all(w > 500 and h > 200 for w, h in sizes)
-            assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
-            assert page.locator("text=Top 10 stations by revenue").count() == 1
-            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 820, "height": 1000})
+    try:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(Path(page_file).as_uri())
+        sizes = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+        assert len(sizes) == 2 and all(w > 500 and h > 200 for w, h in sizes)
+        assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+        assert page.locator("text=Top 10 stations by revenue").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    finally:
+        page.close()
