@@ -442,7 +442,7 @@ def _land_monthly(
     day is written once, without merge rewrites, and memory stays at about one day plus one chunk.
     """
     from aemo_wh.errors import BadSourceFile
-    from aemo_wh.ingest import _publisher_of, sha256_of, with_source_file
+    from aemo_wh.ingest import publisher_of, sha256_of, with_source_file
     from aemo_wh.mms_csv import concat_by_name, iter_table_chunks
     from aemo_wh.sources import SOURCES
 
@@ -486,7 +486,7 @@ def _land_monthly(
             return None
         writer.record_loaded(
             name=f.name, source=src.name, url=f.url, size=size, sha256=sha,
-            publisher=_publisher_of(path), rows=rows,
+            publisher=publisher_of(path), rows=rows,
         )  # fmt: skip
     return rows
 

@@ -34,6 +34,33 @@ logger = get_logger(__name__)
 
 LARGE_FILE_BYTES = 64 * 1024**2  # single-CSV files above this (uncompressed) are streamed in chunks
 CHUNK_BYTES = 8 * 1024**2  # bounds peak RSS of a monthly file (< 300 MB, see bench_parse.py)
+# Files parsed so far are published together: one publish_batch (one manifest rewrite, one parquet
+# file per table per date) and one ledger transaction per batch instead of per file.
+BATCH_FILES = 288  # a day of 5-minute files
+BATCH_ROWS = 500_000  # parsed rows held before publishing (bounds memory)
+_BAD_FILE_ERRORS = (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError)
+
+
+@dataclass
+class _Parsed:
+    """A parsed, validated source file waiting for its batch to be published."""
+
+    path: Path
+    keep: bool  # the caller's file (a local path): never moved or deleted
+    name: str
+    url: str
+    size: int
+    sha256: str
+    source: str
+    publisher: str
+    items: list[tuple[TableSpec, pa.Table]]
+
+    @property
+    def rows(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for spec, t in self.items:
+            out[spec.name] = out.get(spec.name, 0) + t.num_rows
+        return out
 
 
 @dataclass
@@ -141,6 +168,7 @@ def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestRepor
                 pass_.land(
                     path, name=path.name, url=str(path.resolve()), src=source_for(path.name), keep=True
                 )
+            pass_.flush()
         finally:
             shutil.rmtree(pass_.dl_dir, ignore_errors=True)
     logger.info("ingest files: %s", report.summary())
@@ -170,10 +198,15 @@ class _Pass:
         self.dl_dir = settings.warehouse_dir / "_staging" / f"download-{os.getpid()}"
         cap = settings.nemweb.max_files_per_run
         self.budget = cap if cap > 0 else None
+        self.pending: list[_Parsed] = []
+        self.pending_rows = 0
 
     # -- listing --------------------------------------------------------------------------------
 
     def already_loaded(self, name: str) -> bool:
+        if any(p.name == name for p in self.pending):
+            self.report.skipped += 1
+            return True
         row = self.wh.ledger.lookup(name)
         if row is not None and _status(row) in ("loaded", "quarantined"):
             self.report.skipped += 1
@@ -188,13 +221,16 @@ class _Pass:
                 client, src.archive_dir, src, lambda n: bool(arx.fullmatch(n)), optional=True
             )
             todo += self._uncovered_bundles(src, bundles)
-        for entry in todo:
-            if self.budget is not None and self.budget <= 0:
-                logger.info("%s: max_files_per_run reached; the rest waits for the next run", src.name)
-                return
-            if self.already_loaded(entry.name):
-                continue
-            self._fetch_and_land(client, src, entry)
+        try:
+            for entry in todo:
+                if self.budget is not None and self.budget <= 0:
+                    logger.info("%s: max_files_per_run reached; the rest waits for the next run", src.name)
+                    return
+                if self.already_loaded(entry.name):
+                    continue
+                self._fetch_and_land(client, src, entry)
+        finally:
+            self.flush()
 
     def _list(
         self, client: NemwebClient, folder: str, src: Source, keep: Any, optional: bool = False
@@ -258,18 +294,20 @@ class _Pass:
             self.writer.record_error(name=entry.name, source=src.name, url=entry.url, error=exc.msg)
             self.report.retry_later.append((entry.name, exc.msg))
             return
-        try:
-            self.land(dest, name=entry.name, url=entry.url, src=src)
-        finally:
-            dest.unlink(missing_ok=True)
+        self.land(dest, name=entry.name, url=entry.url, src=src)  # owns `dest` from here
 
     def land(self, path: Path, name: str, url: str, src: Source | None, keep: bool = False) -> None:
-        """Parse and publish one local file, or quarantine it; record the outcome in the ledger.
+        """Parse and validate one local file and queue it for the next batch publish, or quarantine it.
 
-        `keep`: the file is the caller's (a local path); quarantine a copy and leave it in place.
+        Large single-table files are streamed and published at once (after the queued batch).
+        The ledger records a file `loaded` only after its batch is published (`flush`).
+        `keep`: the file is the caller's (a local path); quarantine a copy and leave it in place;
+        otherwise the file (a download) is moved to quarantine or deleted once handled.
         """
         size = path.stat().st_size
         sha = sha256_of(path)
+        if any(p.sha256 == sha for p in self.pending):
+            self.flush()  # the same bytes are queued under another name: publish them first
         dup = self.wh.ledger.find_sha256(sha)
         if dup is not None and _field(dup, "name") != name and _status(dup) == "loaded":
             self.writer.record_loaded(
@@ -278,39 +316,108 @@ class _Pass:
             )  # fmt: skip
             logger.info("%s: identical to %s (already loaded); nothing to publish", name, _field(dup, "name"))
             self.report.duplicates.append(name)
+            _discard(path, keep)
             return
         source_name = src.name if src else "unknown"
         try:
             if _should_stream(path):
+                self.flush()
                 rows, publisher, source_name = self._land_streaming(path, name, src)
-            else:
-                parsed = read_file(path, name)
-                src = src or _source_by_tables(parsed)
-                if src is None:
-                    logger.warning("%s: holds no table this project lands; skipped", name)
-                    return
-                source_name = src.name
-                batch = [(spec, with_source_file(t, name)) for spec, t in src.extract(parsed)]
-                rows = self.writer.publish_batch(batch, source_file=name) if batch else {}
-                publisher = parsed.header.publisher
-        except (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError) as exc:
-            reason = exc.msg if isinstance(exc, BadSourceFile) else f"{type(exc).__name__}: {exc}"
-            # the writer logs the one line "quarantined <file>: <reason>"
-            if keep:
-                copy = self.dl_dir / name
-                shutil.copyfile(path, copy)
-                path = copy
-            self.writer.quarantine(
-                path, name=name, reason=reason, source=source_name, url=url, size=size, sha256=sha
-            )
-            self.report.quarantined.append((name, reason))
+                self.writer.record_loaded(
+                    name=name, source=source_name, url=url, size=size, sha256=sha, publisher=publisher,
+                    rows=rows,
+                )  # fmt: skip
+                self._landed(name, rows)
+                _discard(path, keep)
+                return
+            parsed = read_file(path, name)
+            src = src or _source_by_tables(parsed)
+            if src is None:
+                logger.warning("%s: holds no table this project lands; skipped", name)
+                _discard(path, keep)
+                return
+            source_name = src.name
+            items = [
+                (spec, self.writer.validate(spec, with_source_file(t, name)))
+                for spec, t in src.extract(parsed)
+            ]
+        except _BAD_FILE_ERRORS as exc:
+            self._quarantine(path, keep, name, url, size, sha, source_name, exc)
             return
-        self.writer.record_loaded(
-            name=name, source=source_name, url=url, size=size, sha256=sha, publisher=publisher, rows=rows
-        )
+        p = _Parsed(path, keep, name, url, size, sha, source_name, parsed.header.publisher, items)
+        self.pending.append(p)
+        self.pending_rows += sum(p.rows.values())
+        if len(self.pending) >= BATCH_FILES or self.pending_rows >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Publish the queued files: one `publish_batch` for all of them, then one ledger transaction.
+
+        If the batch cannot be published together (e.g. one file's columns clash with another's),
+        each file is published alone and only the bad one is quarantined. A crash between the
+        publish and the ledger is harmless: the next run publishes the files again and the
+        primary-key merge keeps one row per key.
+        """
+        batch, self.pending, self.pending_rows = self.pending, [], 0
+        if not batch:
+            return
+        try:
+            self._publish_together(batch)
+            done = batch
+        except _BAD_FILE_ERRORS as exc:
+            if len(batch) == 1:
+                p = batch[0]
+                self._quarantine(p.path, p.keep, p.name, p.url, p.size, p.sha256, p.source, exc)
+                return
+            logger.warning("a batch of %d files failed to publish together (%s); publishing them one by one",
+                           len(batch), exc)  # fmt: skip
+            done = []
+            for p in batch:
+                try:
+                    self._publish_together([p])
+                except _BAD_FILE_ERRORS as exc1:
+                    self._quarantine(p.path, p.keep, p.name, p.url, p.size, p.sha256, p.source, exc1)
+                    continue
+                done.append(p)
+        self.writer.record_loaded_many([
+            dict(name=p.name, source=p.source, url=p.url, size=p.size, sha256=p.sha256,
+                 publisher=p.publisher, rows=p.rows)
+            for p in done
+        ])  # fmt: skip
+        for p in done:
+            self._landed(p.name, p.rows)
+            _discard(p.path, p.keep)
+
+    def _publish_together(self, batch: list[_Parsed]) -> None:
+        from aemo_wh.warehouse.layout import safe_stem
+        from aemo_wh.warehouse.merge import unify  # columns matched by name (AEMO adds columns)
+
+        by_table: dict[str, tuple[TableSpec, list[pa.Table]]] = {}
+        for p in batch:
+            for spec, t in p.items:
+                by_table.setdefault(spec.name, (spec, []))[1].append(t)
+        items = [(spec, unify(tables)) for spec, tables in by_table.values()]
+        first = batch[0].name
+        label = first if len(batch) == 1 else f"{safe_stem(first)}-and-{len(batch) - 1}-more"
+        if items:
+            self.writer.publish_batch(items, source_file=label)
+
+    def _landed(self, name: str, rows: dict[str, int]) -> None:
         self.report.loaded.append(name)
         self.report.add_rows(rows)
         logger.info("landed %s: %s", name, ", ".join(f"{t}={n}" for t, n in rows.items()) or "no rows")
+
+    def _quarantine(
+        self, path: Path, keep: bool, name: str, url: str, size: int, sha: str, source: str, exc: Exception
+    ) -> None:
+        reason = exc.msg if isinstance(exc, BadSourceFile) else f"{type(exc).__name__}: {exc}"
+        # the writer logs the one line "quarantined <file>: <reason>"
+        if keep:
+            copy = self.dl_dir / name
+            shutil.copyfile(path, copy)
+            path = copy
+        self.writer.quarantine(path, name=name, reason=reason, source=source, url=url, size=size, sha256=sha)
+        self.report.quarantined.append((name, reason))
 
     def _land_streaming(self, path: Path, name: str, src: Source | None) -> tuple[dict[str, int], str, str]:
         """Publish a large single-table file chunk by chunk (bounded memory)."""
@@ -332,7 +439,13 @@ class _Pass:
             batch = [(spec, with_source_file(chunk, name))]
             for table, n in self.writer.publish_batch(batch, source_file=name).items():
                 rows[table] = rows.get(table, 0) + n
-        return rows, _publisher_of(path), source_name
+        return rows, publisher_of(path), source_name
+
+
+def _discard(path: Path, keep: bool) -> None:
+    """Delete a handled download (never the caller's own file)."""
+    if not keep:
+        path.unlink(missing_ok=True)
 
 
 def _spec_for(
@@ -369,7 +482,7 @@ def _should_stream(path: Path) -> bool:
     )
 
 
-def _publisher_of(path: Path) -> str:
+def publisher_of(path: Path) -> str:
     """The 4th field of the first C row (streaming path: read just the head)."""
     import zipfile
 

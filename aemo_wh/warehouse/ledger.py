@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -188,14 +188,28 @@ class Ledger:
         rows: dict[str, int] | None = None,
         error: str = "",
     ) -> None:
-        if status not in STATUSES:
-            raise ValueError(f"ledger status must be one of {STATUSES}, not {status!r}")
-        values = (
-            name, source, url, size, sha256, publisher,
-            json.dumps(rows or {}, sort_keys=True), status, error, _utc_now(),
-        )
+        self.record_many([dict(
+            name=name, status=status, source=source, url=url, size=size, sha256=sha256,
+            publisher=publisher, rows=rows, error=error,
+        )])  # fmt: skip
+
+    def record_many(self, records: Iterable[dict]) -> None:
+        """Record several files in ONE transaction (one fsync); keys as in `record`."""
+        now = _utc_now()
+        values = []
+        for r in records:
+            status = r["status"]
+            if status not in STATUSES:
+                raise ValueError(f"ledger status must be one of {STATUSES}, not {status!r}")
+            values.append((
+                r["name"], r.get("source", ""), r.get("url", ""), r.get("size"), r.get("sha256"),
+                r.get("publisher"), json.dumps(r.get("rows") or {}, sort_keys=True), status,
+                r.get("error", ""), now,
+            ))  # fmt: skip
+        if not values:
+            return
         with self._write() as con:
-            con.execute(
+            con.executemany(
                 f"insert or replace into files ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
                 values,
             )

@@ -151,12 +151,25 @@ class Writer:
         return table.num_rows
 
     @staticmethod
-    def _prepare(spec: TableSpec, table: pa.Table) -> pa.Table | None:
+    def validate(spec: TableSpec, table: pa.Table) -> pa.Table:
+        """`table` normalised for `spec`, or BadSourceFile / ValueError if it cannot be published.
+
+        Lets a caller check each source file alone before publishing several in one batch.
+        """
+        Writer._check_spec(spec)
+        return merge.normalize(table, spec)
+
+    @staticmethod
+    def _check_spec(spec: TableSpec) -> None:
         if spec.time_column is None:
             raise ValueError(f"{spec.name} is a reference table: use replace_table()")
         if spec.time_column not in spec.primary_key:
             # the merge only compares rows of overlapping time ranges, which needs time in the key
             raise ValueError(f"{spec.name}: the primary key must contain the time column {spec.time_column}")
+
+    @staticmethod
+    def _prepare(spec: TableSpec, table: pa.Table) -> pa.Table | None:
+        Writer._check_spec(spec)
         if table.num_rows == 0:
             return None
         return merge.dedupe_latest(merge.normalize(table, spec), spec)
@@ -335,6 +348,13 @@ class Writer:
             name=name, status="loaded", source=source, url=url, size=size, sha256=sha256,
             publisher=publisher, rows=rows,
         )
+
+    def record_loaded_many(self, records: Iterable[dict]) -> None:
+        """Mark several source files loaded in one ledger transaction (after their parquet was published).
+
+        Each record has the keyword arguments of `record_loaded`.
+        """
+        self.ledger.record_many([{**r, "status": "loaded"} for r in records])
 
     def record_error(
         self,

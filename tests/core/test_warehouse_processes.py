@@ -171,6 +171,12 @@ def _wait_for(proc: subprocess.Popen[str], cond, timeout: float = 60) -> None:
         time.sleep(0.005)
 
 
+SMALL_BATCH_INGEST = (
+    "import sys, aemo_wh.ingest as ingest; from aemo_wh.cli import main; ingest.BATCH_FILES = 3; "
+    "sys.exit(main(['ingest', '--source', 'dispatch_scada']))"
+)
+
+
 def _cli_env(base_url: str, root: Path, tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -193,8 +199,10 @@ def test_sigkill_during_ingest_and_compaction_leaves_a_consistent_warehouse(tmp_
         t0 = time.monotonic()
         for attempt, cmd in enumerate(("ingest", "compact", "ingest", "ingest")):
             before = _loaded(root)
-            args = [cmd, "--source", "dispatch_scada"] if cmd == "ingest" else [cmd]
-            proc = _spawn("-m", "aemo_wh.cli", *args, env=env)
+            if cmd == "ingest":  # batches of 3 files, so kills land inside and between batch publishes
+                proc = _spawn("-c", SMALL_BATCH_INGEST, env=env)
+            else:
+                proc = _spawn("-m", "aemo_wh.cli", cmd, env=env)
             if cmd == "ingest":  # kill somewhere inside the landing of the next few files
                 target = before + rng.randint(2, 10)
                 _wait_for(proc, lambda t=target: _loaded(root) >= t)
