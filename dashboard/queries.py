@@ -32,11 +32,12 @@ def _window(start: dt.datetime, end: dt.datetime, bucket: int | None = None) -> 
 
 
 # One scan gives the bucketed stack and the window totals per fuel (rows with settlementdate NULL).
-FUEL_STACK = f"""
-SELECT CASE WHEN grouping(b) = 0 THEN b END AS settlementdate, fuel_class, avg(mw) AS mw,
-       sum(mw) * 5 / 60 / 1000 AS energy_gwh
-FROM (SELECT {_BUCKET} AS b, fuel_class, mw FROM fuel_stack WHERE region_id = $region AND {_WINDOW})
-GROUP BY GROUPING SETS ((b, fuel_class), (fuel_class))
+# fuel_stack_range buckets fuel_stack in SQL (same labels, exact means; ~2x faster over a year).
+FUEL_STACK = """
+SELECT CASE WHEN grouping(settlementdate) = 0 THEN settlementdate END AS settlementdate, fuel_class,
+       sum(energy_mwh) * 12 / sum(intervals) AS mw, sum(energy_mwh) / 1000 AS energy_gwh
+FROM fuel_stack_range($region, $start, $end, $bucket)
+GROUP BY GROUPING SETS ((settlementdate, fuel_class), (fuel_class))
 ORDER BY 1 NULLS FIRST
 """
 
