@@ -1,52 +1,18 @@
-"""Branding and colours: one place for the fuel order, fuel colours and the pmui theme.
-
-The fuel order is the stack order bottom-up (docs/architecture.md "Fuel classes"); colours are
-fixed so a fuel keeps its colour in every chart, in both themes. Rooftop Solar is a lighter yellow
-band straight after Solar; the below-zero classes are lighter shades of their source.
-"""
+"""Branding and the pmui theme; fuel order and colours come from `aemo_wh.fuels` (shared with email)."""
 
 from __future__ import annotations
+
+from aemo_wh.fuels import FUEL_COLORS, FUEL_ORDER, NEGATIVE_FUELS, POSITIVE_FUELS, REGION_COLORS, REGIONS
 
 TITLE = "Nem Analysis"
 FOOTER_CREDIT = "data:AEMO, design ITK"
 DEMO_MARKER = "Demo data — simulated"
 
-REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
-REGION_CHOICES = ("NEM", *REGIONS)
+__all__ = ["FUEL_COLORS", "FUEL_ORDER", "NEGATIVE_FUELS", "POSITIVE_FUELS", "REGION_COLORS", "REGIONS"]
 
-POSITIVE_FUELS = (
-    "Coal", "Gas", "Hydro", "Wind", "Solar", "Rooftop Solar", "Battery", "Bioenergy", "Distillate", "Other",
-    "Transmission",
-)
-NEGATIVE_FUELS = ("Battery Charging", "Pumps")
-FUEL_ORDER = POSITIVE_FUELS + NEGATIVE_FUELS
+REGION_CHOICES = ("NEM", *REGIONS)
 # Transmission appears on the negative side too (exports), in the same colour.
 SIGNED_FUELS = ("Transmission",)
-
-FUEL_COLORS = {
-    "Coal": "#8d6e63",
-    "Gas": "#fb8c00",
-    "Hydro": "#1e88e5",
-    "Wind": "#43a047",
-    "Solar": "#fdd835",
-    "Rooftop Solar": "#fff59d",
-    "Battery": "#8e24aa",
-    "Bioenergy": "#00897b",
-    "Distillate": "#e53935",
-    "Other": "#90a4ae",
-    "Transmission": "#ec407a",
-    "Battery Charging": "#ce93d8",
-    "Pumps": "#81d4fa",
-}
-
-REGION_COLORS = {
-    "NSW1": "#42a5f5",
-    "QLD1": "#ef5350",
-    "SA1": "#ffca28",
-    "TAS1": "#66bb6a",
-    "VIC1": "#ab47bc",
-    "NEM": "#26c6da",
-}
 PRICE_COLOR = "#26c6da"
 LIMIT_BAND_COLOR = "#78909c"
 

@@ -1,7 +1,7 @@
 """Server-side PNG charts for the daily report (matplotlib Agg, no browser, no pyplot state).
 
-Colours match the dashboard (`dashboard/theme.py`; a test keeps them equal) so a fuel looks
-the same in the email as on screen. `aemo_wh` does not import `dashboard`.
+Colours come from `aemo_wh.fuels`, the same table the dashboard uses, so a fuel looks the
+same in the email as on screen.
 """
 
 from __future__ import annotations
@@ -15,12 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import DateFormatter, HourLocator
 from matplotlib.figure import Figure
 
-FUEL_COLORS = {
-    "Coal": "#8d6e63", "Gas": "#fb8c00", "Hydro": "#1e88e5", "Wind": "#43a047", "Solar": "#fdd835",
-    "Rooftop Solar": "#fff59d", "Battery": "#8e24aa", "Bioenergy": "#00897b", "Distillate": "#e53935",
-    "Other": "#90a4ae", "Transmission": "#ec407a", "Battery Charging": "#ce93d8", "Pumps": "#81d4fa",
-}
-REGION_COLORS = {"NSW1": "#42a5f5", "QLD1": "#ef5350", "SA1": "#ffca28", "TAS1": "#66bb6a", "VIC1": "#ab47bc"}
+from aemo_wh.fuels import FUEL_COLORS, REGION_COLORS
+
 TEXT = "#1f2933"
 GRID = "#d9dee5"
 DPI = 110

@@ -11,7 +11,7 @@ import pytest
 from aemo_wh import views
 from aemo_wh.config import PROJECT_ROOT
 from aemo_wh.errors import AemoWhError
-from aemo_wh.mail import charts, outbox
+from aemo_wh.mail import outbox
 from aemo_wh.mail.report import build_report, send_daily_report
 
 from .conftest import REPORT_DAY  # noqa: TID252
@@ -115,12 +115,6 @@ def test_report_without_email_still_writes_the_file(demo, run_cli, tmp_path):
                   extra_env={"AEMO_WH_PATHS_WAREHOUSE": str(demo.warehouse_dir)})
     assert res.returncode == 0, res.stderr
     assert "Wednesday 25 November 2026" in out.read_text()
-
-
-def test_chart_colours_match_the_dashboard():
-    theme = pytest.importorskip("dashboard.theme")
-    assert charts.FUEL_COLORS == theme.FUEL_COLORS
-    assert {k: v for k, v in theme.REGION_COLORS.items() if k != "NEM"} == charts.REGION_COLORS
 
 
 @pytest.mark.ui
