@@ -17,6 +17,7 @@ from typing import Any
 
 from aemo_wh.config import Settings
 from aemo_wh.log import get_logger
+from aemo_wh.warehouse.layout import fsync_dir
 
 logger = get_logger(__name__)
 
@@ -31,16 +32,12 @@ def state_dir(settings: Settings) -> Path:
     return d
 
 
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically (temp + fsync + os.replace + dir fsync)."""
+    """Replace `path` with `data` atomically (temp + fsync + os.replace + dir fsync).
+
+    The temp file sits beside the target, not in `warehouse/_staging/`: state writers do not hold
+    the writer lock, and every writer start purges `_staging/`.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -53,7 +50,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
