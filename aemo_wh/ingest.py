@@ -36,6 +36,7 @@ LARGE_FILE_BYTES = 64 * 1024**2  # single-CSV files above this (uncompressed) ar
 CHUNK_BYTES = 8 * 1024**2  # bounds peak RSS of a monthly file (< 300 MB, see bench_parse.py)
 # Files parsed so far are published together: one publish_batch (one manifest rewrite, one parquet
 # file per table per date) and one ledger transaction per batch instead of per file.
+STREAM_PUBLISH_ROWS = 400_000  # chunks of a streamed file are published this many rows at a time
 BATCH_FILES = 288  # a day of 5-minute files
 BATCH_ROWS = 500_000  # parsed rows held before publishing (bounds memory)
 _BAD_FILE_ERRORS = (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError)
@@ -425,6 +426,19 @@ class _Pass:
         index = _spec_index()
         rows: dict[str, int] = {}
         source_name = src.name if src else "unknown"
+        held: list[tuple[TableSpec, pa.Table]] = []  # parsed chunks not yet published
+
+        def publish_held() -> None:
+            from aemo_wh.mms_csv import concat_by_name
+
+            by_spec: dict[str, tuple[TableSpec, list[pa.Table]]] = {}
+            for spec, t in held:
+                by_spec.setdefault(spec.name, (spec, []))[1].append(t)
+            held.clear()
+            batch = [(spec, with_source_file(concat_by_name(ts), name)) for spec, ts in by_spec.values()]
+            for table, n in self.writer.publish_batch(batch, source_file=name).items():
+                rows[table] = rows.get(table, 0) + n
+
         for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name):
             hit = _spec_for(index, key, src)
             if hit is None:
@@ -436,9 +450,11 @@ class _Pass:
                 )
                 continue
             source_name = owner.name
-            batch = [(spec, with_source_file(chunk, name))]
-            for table, n in self.writer.publish_batch(batch, source_file=name).items():
-                rows[table] = rows.get(table, 0) + n
+            held.append((spec, chunk))
+            if sum(t.num_rows for _s, t in held) >= STREAM_PUBLISH_ROWS:
+                publish_held()
+        if held:
+            publish_held()
         return rows, publisher_of(path), source_name
 
 
