@@ -76,6 +76,7 @@ class IngestReport:
     retry_later: list[tuple[str, str]] = field(default_factory=list)  # 404 / failed download
     errors: list[str] = field(default_factory=list)  # listing failures
     busy: bool = False
+    compacted: dict = field(default_factory=dict)  # what compaction of closed days did (if asked)
 
     @property
     def files_loaded(self) -> int:
@@ -125,9 +126,18 @@ def _open_warehouse(settings: Settings) -> Any:
 
 
 def run_ingest(
-    settings: Settings, sources: Iterable[str] | None = None, include_archive: bool = False
+    settings: Settings,
+    sources: Iterable[str] | None = None,
+    include_archive: bool = False,
+    compact_closed: bool = False,
 ) -> IngestReport:
-    """List, download and land every file not loaded yet, for the chosen sources (default all)."""
+    """List, download and land every file not loaded yet, for the chosen sources (default all).
+
+    `compact_closed` (the cron path, `aemo-wh ingest`): afterwards, under the same writer lock,
+    compact closed days and months that still have small files. Deciding costs only manifest
+    reads; a failure is logged and never fails the ingest (compaction is crash-safe and retried
+    by the next pass).
+    """
     from aemo_wh.warehouse import WarehouseBusy
 
     chosen = select_sources(sources)
@@ -142,6 +152,8 @@ def run_ingest(
                     pass_.run_source(client, src, include_archive)
             finally:
                 shutil.rmtree(pass_.dl_dir, ignore_errors=True)
+            if compact_closed:
+                report.compacted = _compact_quietly(writer)
     except WarehouseBusy:
         report.busy = True
         logger.info("busy: another writer holds the warehouse lock; this ingest run does nothing")
@@ -174,6 +186,17 @@ def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestRepor
             shutil.rmtree(pass_.dl_dir, ignore_errors=True)
     logger.info("ingest files: %s", report.summary())
     return report
+
+
+def _compact_quietly(writer: Any) -> dict:
+    try:
+        done = writer.compact()
+    except Exception as exc:  # noqa: BLE001 - never fail an ingest that landed its files
+        logger.error("compaction after ingest failed (the next pass retries): %s: %s", type(exc).__name__, exc)
+        return {}
+    if done.get("days") or done.get("months"):
+        logger.info("compacted %s day(s), %s month(s) after ingest", done.get("days"), done.get("months"))
+    return done
 
 
 def sha256_of(path: Path) -> str:

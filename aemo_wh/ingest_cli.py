@@ -2,6 +2,10 @@
 
 `make ingest` (the cron job) runs `aemo-wh ingest`: one pass, exit 0 when there is nothing new
 or when another writer holds the lock ("busy"); exit 1 when a folder could not be listed.
+The NEMWeb pass also does what `aemo-wh run` schedules for itself, so cron users need nothing
+else: closed days and months that still have small files are compacted under the same lock
+(manifest reads only when there is nothing to do), and when rows landed the alert rules run
+(`aemo_wh.mail.alerts`, if installed). Neither can fail or undo the ingest: errors are logged.
 """
 
 from __future__ import annotations
@@ -48,13 +52,29 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if args.paths:
             report = ingest_files(args.paths, settings)
         else:
-            report = run_ingest(settings, sources=args.source, include_archive=args.archive)
+            report = run_ingest(
+                settings, sources=args.source, include_archive=args.archive, compact_closed=True
+            )
     except WarehouseBusy:
         logger.info("busy: another writer holds the warehouse lock; nothing done")
         print("busy: another writer holds the warehouse lock; nothing done")
         return 0
     print(report.summary())
+    if not args.paths and report.rows_total:
+        run_alerts(settings)
     return 1 if report.errors else 0
+
+
+def run_alerts(settings: Settings) -> None:
+    """The alert rules after a pass that landed rows; any failure is logged, never raised."""
+    try:
+        from aemo_wh.mail.alerts import run_alert_rules
+    except ImportError:
+        return
+    try:
+        run_alert_rules(settings)
+    except Exception as exc:  # noqa: BLE001 - an alert problem must never fail the ingest
+        logger.error("alert rules after ingest failed: %s: %s", type(exc).__name__, exc)
 
 
 def cmd_compact(args: argparse.Namespace, settings: Settings) -> int:
