@@ -9,7 +9,9 @@ Generated month by month inside DuckDB, so memory stays bounded.
 
 Then times, p50/p95 over --runs runs (after one warm-up), through `aemo_wh.views.connect`:
   1. 48 h fuel_stack for one region             (target <= 50 ms)
-  2. 1 year of fuel_stack at daily resolution    (target <= 700 ms)
+  2. 1 year of fuel_stack at daily resolution    (target <= 700 ms), through the table macro
+     fuel_stack_range (what the dashboard runs); the same query on the plain fuel_stack view is
+     printed below it as a reference (no target)
   3. one DUID over a year (unit_generation)      (target <= 50 ms)
   4. 30-day price_pivot                          (target <= 500 ms)
 and the same answers the way the old scripts did (pandas: read the whole parquet, merge with
@@ -194,8 +196,11 @@ def main() -> int:
 
     q_stack48 = ("select settlementdate, fuel_class, mw from fuel_stack where region_id = ? "
                  "and settlementdate > ? and settlementdate <= ?")
-    q_daily = ("select (settlementdate - interval 5 minute)::date as day, fuel_class, avg(mw) as mw "
-               "from fuel_stack where region_id = ? group by all")
+    q_daily = ("select (settlementdate - interval 1 day)::date as day, fuel_class, mw "
+               "from fuel_stack_range(?, ?, ?, 1440)")
+    q_daily_view = ("select (settlementdate - interval 5 minute)::date as day, fuel_class, avg(mw) as mw "
+                    "from fuel_stack where region_id = ? group by all")
+    year = [dt.datetime(YEAR, 1, 1), dt.datetime(YEAR + 1, 1, 1)]  # (start, end]: the whole synthetic year
     q_duid = "select settlementdate, mw from unit_generation where duid = ?"
     q_pivot = "select * from price_pivot(?, ?)"
 
@@ -241,8 +246,9 @@ def main() -> int:
     cases = [
         ("48 h fuel_stack, one region", 50, duck(q_stack48, ["NSW1", start48, end48]), pd_stack48,
          lambda d, p: abs(coal(d, "mw") - coal(p, "scadavalue")) < 1e-6 * max(1.0, coal(p, "scadavalue"))),
-        ("1 year fuel_stack, daily, one region", 700, duck(q_daily, ["NSW1"]), pd_daily,
+        ("1 year fuel_stack, daily, one region", 700, duck(q_daily, ["NSW1", *year]), pd_daily,
          lambda d, p: abs(coal(d, "mw") - coal(p, "scadavalue")) < 1e-6 * max(1.0, coal(p, "scadavalue"))),
+        ("  the same on the plain view (ref.)", None, duck(q_daily_view, ["NSW1"]), None, None),
         ("one DUID over a year", 50, duck(q_duid, [duid]), pd_duid,
          lambda d, p: len(d) == len(p) and abs(d.mw.sum() - p.scadavalue.sum()) < 1e-6 * max(1.0, abs(p.scadavalue.sum()))),
         ("30-day price_pivot", 500, duck(q_pivot, [start30, end30]), pd_pivot,
@@ -259,9 +265,9 @@ def main() -> int:
     for name, target, duck_fn, pand, check in cases:
         d_times, d_res = timed(duck_fn, args.runs)
         d50, d95 = pct(d_times, 0.5), pct(d_times, 0.95)
-        ok = d95 <= target
+        ok = target is None or d95 <= target
         failed += not ok
-        if args.pandas_runs > 0:
+        if args.pandas_runs > 0 and pand is not None:
             p_times, p_res = timed(pand, args.pandas_runs, warm_up=False)  # whole-file reads: nothing to warm
             p50, p95 = pct(p_times, 0.5), pct(p_times, 0.95)
             same = check(d_res.to_pandas(), p_res)  # type: ignore[union-attr]
@@ -269,8 +275,9 @@ def main() -> int:
             pandas_cols = f"{p50:11.0f} {p95:11.0f} {p50 / d50:6.0f}x"
         else:
             pandas_cols, same = f"{'-':>11} {'-':>11} {'-':>7}", None
-        print(f"{name:38} {target:>7} {d50:8.1f} {d95:8.1f} {pandas_cols}  "
-              f"{'yes' if ok else 'NO':>8}  {'-' if same is None else 'yes' if same else 'NO'}")
+        verdict = "-" if target is None else "yes" if ok else "NO"
+        print(f"{name:38} {target or '-':>7} {d50:8.1f} {d95:8.1f} {pandas_cols}  "
+              f"{verdict:>8}  {'-' if same is None else 'yes' if same else 'NO'}")
     con.close()
     return 1 if failed else 0
 

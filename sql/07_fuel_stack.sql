@@ -3,7 +3,8 @@
 --
 -- Grain:    one row per (settlementdate, region_id, fuel_class) with data
 -- Keys:     settlementdate, region_id, fuel_class
--- Sources:  unit_generation (SCADA + registry), rooftop_5min, region_net_flow
+-- Sources:  unit_generation (SCADA + registry), rooftop_5min, region_net_flow; the macro
+--           fuel_stack_range (below) reads unit_scada + duid_info, rooftop_5min, interconnector_flow
 -- Caveats:  region_id is NSW1 QLD1 SA1 TAS1 VIC1 or NEM (the sum of the five).
 --           Bidirectional batteries split by sign: MW > 0 is 'Battery', MW < 0 'Battery Charging'.
 --           Load DUIDs (pumps, old battery L units) report positive consumption: shown as -MW
@@ -12,9 +13,11 @@
 --           rooftop_5min; 'Transmission' is the region's net metered import (+ importing,
 --           - exporting) and exists only for the five regions (it cancels over the NEM).
 --           DUIDs not in the registry (no region) are left out; see unknown_duids.
---           Speed: a settlementdate window reaches every parquet scan. A literal region_id also
---           prunes the NEM branch at plan time; a bound parameter cannot, so long windows for one
---           region cost about twice as much with `region_id = ?` (bench/bench_views.py).
+--           Speed: a settlementdate window reaches every parquet scan, and a region_id filter
+--           (literal or bound: DuckDB 2.0 plans a bound value like a literal) prunes the NEM branch
+--           and reaches the duid_info join. What stays costly over long windows is the ~1 M
+--           (interval x fuel) groups per region-year and timestamp arithmetic per row: for windows
+--           averaged into buckets use fuel_stack_range below (the dashboard does), ~2x faster.
 
 create or replace view _unit_stack as
 select
