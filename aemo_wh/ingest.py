@@ -32,11 +32,11 @@ from aemo_wh.tables import TableSpec
 
 logger = get_logger(__name__)
 
-LARGE_FILE_BYTES = 64 * 1024**2  # single-CSV files above this (uncompressed) are streamed in chunks
+LARGE_FILE_BYTES = 32 * 1024**2  # single-CSV files above this (uncompressed) are streamed: parsed whole, 40 MB peaks at ~300 MB RSS
 CHUNK_BYTES = 8 * 1024**2  # bounds peak RSS of a monthly file (< 300 MB, see bench_parse.py)
 # Files parsed so far are published together: one publish_batch (one manifest rewrite, one parquet
 # file per table per date) and one ledger transaction per batch instead of per file.
-STREAM_PUBLISH_ROWS = 400_000  # chunks of a streamed file are published this many rows at a time
+STREAM_PUBLISH_ROWS = 150_000  # chunks of a streamed file are published this many rows at a time (peak RSS < 300 MB)
 BATCH_FILES = 288  # a day of 5-minute files
 BATCH_ROWS = 500_000  # parsed rows held before publishing (bounds memory)
 _BAD_FILE_ERRORS = (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError)

@@ -43,7 +43,7 @@ def _calls(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[Settings
     return calls
 
 
-def test_cli_ingest_compacts_closed_days_and_runs_alerts_only_when_rows_landed(
+def test_cli_ingest_compacts_closed_days_and_runs_alerts_after_every_pass(
     served, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder, srv = served
@@ -54,12 +54,12 @@ def test_cli_ingest_compacts_closed_days_and_runs_alerts_only_when_rows_landed(
     wh = Warehouse(settings.warehouse_dir)
     assert [e.level for e in wh.manifest("unit_scada").files] == ["month"]  # no interval files left
     assert _counts(settings.warehouse_dir) == (3 * N_UNITS, 3 * N_UNITS)
-    assert cmd_ingest(ARGS, s) == 0  # nothing new: no alert run, nothing compacted
-    assert len(calls) == 1
+    assert cmd_ingest(ARGS, s) == 0  # nothing new: alerts still judge freshness; nothing compacted
+    assert len(calls) == 2
     name, data = _stamped(SAMPLE_END + dt.timedelta(minutes=20), 700_000_010)
     (folder / name).write_bytes(data)  # a late file for the closed month
     assert cmd_ingest(ARGS, s) == 0
-    assert len(calls) == 2
+    assert len(calls) == 3
     assert [e.level for e in wh.manifest("unit_scada").files] == ["month"]
     assert _counts(settings.warehouse_dir) == (4 * N_UNITS, 4 * N_UNITS)
 
@@ -76,6 +76,15 @@ def test_alert_failure_is_logged_and_never_fails_the_ingest(
     assert any("alert rules after ingest failed" in r.getMessage() and "smtp exploded" in r.getMessage()
                for r in caplog.records)  # fmt: skip
     assert Warehouse(settings.warehouse_dir).ledger.counts() == {"loaded": 3}
+
+
+def test_busy_pass_runs_no_alerts(served, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, srv = served
+    s = settings.with_overrides(nemweb={"base_url": srv.url, "backoff_s": 0.01})
+    calls = _calls(monkeypatch)
+    with Warehouse(settings.warehouse_dir).writer():  # another writer holds the lock
+        assert cmd_ingest(ARGS, s) == 0
+    assert calls == []
 
 
 def test_local_paths_do_not_run_alerts(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
