@@ -120,3 +120,10 @@ def test_unknown_region_is_empty_and_region_is_bound(hour_con: duckdb.DuckDBPyCo
     params = {"region": "NSW1'; drop view fuel_stack; --", "start": START, "end": STAMPS[-1], "bucket": 60}
     assert hour_con.execute(RANGE, params).fetchall() == []
     assert hour_con.execute("select count(*) from fuel_stack").fetchall()[0][0] > 0
+
+
+def test_binds_on_an_empty_warehouse(tmp_path: Path) -> None:
+    con = views.connect(tmp_path / "warehouse")
+    for region in ("NSW1", "NEM"):
+        assert con.execute(RANGE, {"region": region, "start": START, "end": STAMPS[-1], "bucket": 60}).fetchall() == []
+    con.close()
