@@ -87,6 +87,16 @@ def main() -> None:
     rows.append(("publish one 5-min file (500 rows), median", ms(statistics.median(lat)), "ms"))
     rows.append(("publish one 5-min file, p95", ms(lat[int(0.95 * len(lat))]), "ms"))
     rows.append(("publish one 5-min file, max (first call includes imports)", ms(lat[-1]), "ms"))
+    rows.append(("publish 288 5-min files one by one (sum)", ms(sum(lat)), "ms"))
+
+    # 1b. the same day as ONE batch (what the ingest does: one publish_batch per table per batch)
+    from aemo_wh.warehouse.merge import unify
+
+    batch_root = base / "warehouse-batch"
+    shutil.rmtree(batch_root, ignore_errors=True)
+    with Warehouse(batch_root).writer() as w:
+        t_batch = timed(w.publish_batch, [(UNIT_SCADA, unify(tables))], "PUBLIC_DISPATCHSCADA_0000-and-287-more")
+    rows.append(("publish the same 288 files as one batch", ms(t_batch), "ms"))
 
     # 2. ledger
     with wh.writer() as w:
