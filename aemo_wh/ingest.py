@@ -6,6 +6,9 @@ bad file (truncated zip, HTML instead of a zip, unparseable rows, empty body) is
 `_quarantine/` with one log line naming the file and the reason, and every other file still
 lands; a 404 or failed download is not recorded, so the next run tries again; a file is marked
 `loaded` only after its parquet is published. Another writer holding the lock = "busy", exit 0.
+
+Files are landed in batches (`_Pass.flush`): each is parsed and validated alone, then a batch is
+published with one `publish_batch` per table and recorded in one ledger transaction.
 """
 
 from __future__ import annotations
