@@ -1,8 +1,15 @@
 """Chart builders shared by tabs: plain Bokeh figures over frames that came from the views.
 
-Plain Bokeh rather than hvplot/HoloViews: building and rendering a HoloViews stack took
-~300-450 ms per redraw on 2 cores, a Bokeh figure takes a few tens of ms (bench_dashboard.py),
-and the region / tab switch budget is 300 ms. The pmui Page themes these figures (dark/light).
+Plain Bokeh rather than hvplot/HoloViews (measured, docs/plans/dashboard.md "HoloViews vs Bokeh";
+Generation tab, 14-day warehouse, 2 cores):
+
+    operation                            Bokeh            HoloViews, plot built once + Pipe.send
+    region switch, median / max          92 / ~300 ms     ~145 / ~370 ms
+    window -> 30 days                    164-221 ms       224-288 ms
+    first build + render per session     ~130 ms          ~680 ms
+    first chart visible in the browser   2.0-2.6 s        2.7-3.2 s
+
+The budget is 300 ms per switch and 2 s to the first chart. The pmui Page themes these figures.
 
 Stacks: positive and negative parts are stacked separately (charging, pumping and exports hang
 below zero in their own colour), and the hover sits on an invisible line that carries every
