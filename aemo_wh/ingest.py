@@ -248,16 +248,14 @@ class _Pass:
                 client, src.archive_dir, src, lambda n: bool(arx.fullmatch(n)), optional=True
             )
             todo += self._uncovered_bundles(src, bundles)
-        try:
-            for entry in todo:
-                if self.budget is not None and self.budget <= 0:
-                    logger.info("%s: max_files_per_run reached; the rest waits for the next run", src.name)
-                    return
-                if self.already_loaded(entry.name):
-                    continue
-                self._fetch_and_land(client, src, entry)
-        finally:
-            self.flush()
+        for entry in todo:
+            if self.budget is not None and self.budget <= 0:
+                logger.info("%s: max_files_per_run reached; the rest waits for the next run", src.name)
+                break
+            if self.already_loaded(entry.name):
+                continue
+            self._fetch_and_land(client, src, entry)
+        self.flush()  # on an exception the queued files stay unrecorded: the next run lands them
 
     def _list(
         self, client: NemwebClient, folder: str, src: Source, keep: Any, optional: bool = False
