@@ -4,8 +4,9 @@ Per time-series table: the newest interval, its age, missing intervals in the la
 (counted from the table's first interval when it holds less than a day), plus quarantined
 files and the last error from the ledger.
 
-Exit codes: 0 healthy; 1 a table is stale, empty or has gaps; 2 the warehouse cannot be read
-(missing folder, unreadable manifest or parquet, broken ledger).
+Exit codes: 0 healthy; 1 a table is stale or has gaps, or the whole warehouse is empty; 2 the warehouse
+cannot be read (missing folder, unreadable manifest or parquet, broken ledger). An empty table beside
+populated ones (a source this warehouse does not collect) is listed, not failed.
 
 A table is stale when its newest interval is older than `alerts.freshness_minutes` plus two of
 its intervals (a half-hourly rooftop interval is published ~30 min after it ends).
@@ -86,7 +87,10 @@ def check_health(
         _attach_source_errors(root, results)
     except WarehouseUnreadable as exc:
         return HealthReport(now.isoformat(sep=" "), str(root), [], 0, 0, None, UNREADABLE, str(exc))
-    bad = [t for t in results if t.status != "ok"]
+    # An empty table beside populated ones is a source this warehouse does not collect (e.g.
+    # trading_price without TradingIS files): shown, but not a failure. A wholly empty warehouse is.
+    everything_empty = all(t.status == "empty" for t in results)
+    bad = [t for t in results if t.status not in ("ok", "empty") or (everything_empty and t.status == "empty")]
     return HealthReport(
         checked_at=now.isoformat(sep=" "),
         warehouse=str(root),

@@ -97,6 +97,20 @@ def test_empty_warehouse_is_unhealthy_not_broken(settings):
     assert report.exit_code == UNHEALTHY and all(t.status == "empty" for t in report.tables)
 
 
+def test_one_uncollected_table_beside_fresh_ones_is_listed_not_failed(settings):
+    """trading_price stays empty when no TradingIS files are collected; that alone is not unhealthy."""
+    batch = [
+        (spec, _synthetic(spec, NOW - dt.timedelta(minutes=5), 3))
+        for spec in time_tables()
+        if spec.name != "trading_price"
+    ]
+    _publish(settings, batch)
+    report = check_health(settings, now=NOW)
+    trading = next(t for t in report.tables if t.table == "trading_price")
+    assert trading.status == "empty"
+    assert report.exit_code == HEALTHY, report.problem
+
+
 def test_missing_warehouse_exits_2(settings, monkeypatch, capsys):
     assert _cli(settings, monkeypatch) == UNREADABLE
     assert "UNREADABLE" in capsys.readouterr().out
