@@ -164,8 +164,13 @@ def region_net_flow(store: Store, start: dt.datetime, end: dt.datetime) -> pd.Da
 
 
 # _capacity_gwh (hidden) lets a group row compute utilisation as sum(GWh) / sum(capacity GWh).
+# A battery's charging half is its own row (price_pivot splits by sign); its leaf is labelled so a
+# grouping without Fuel still shows two distinct leaves.
 PRICE_PIVOT = """
-SELECT region_id, fuel_class, station_name, duid, participant,
+SELECT region_id, fuel_class, station_name,
+       CASE WHEN fuel_class = 'Battery Charging' AND count(*) OVER (PARTITION BY duid) > 1
+            THEN duid || ' (charging)' ELSE duid END AS duid,
+       participant,
        generation_gwh, revenue_musd, price_per_mwh, utilisation_pct, capacity_mw,
        CASE WHEN utilisation_pct > 0 THEN generation_gwh * 100 / utilisation_pct
             ELSE capacity_mw * $hours / 1000 END AS _capacity_gwh

@@ -154,7 +154,7 @@ class PriceAnalysisTab(TabView):
         price = flat["revenue_musd"].sum() * 1000 / total_gwh if total_gwh else float("nan")
         self.caption.object = (
             f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} · grouped by {' › '.join(levels)} › DUID · "
-            f"{len(flat)} DUIDs · {total_gwh:,.1f} GWh · volume-weighted price ${price:,.2f}/MWh"
+            f"{len(flat)} DUID rows · {total_gwh:,.1f} GWh · volume-weighted price ${price:,.2f}/MWh"
         )
         if flat.empty:
             self.holder.objects = [pmui.Typography("No generation for this selection")]

@@ -80,9 +80,9 @@ def test_republished_values_win(republished: duckdb.DuckDBPyConnection) -> None:
     assert rrp == [(99.5,)]
 
 
-def test_price_pivot_unique_per_duid(republished: duckdb.DuckDBPyConnection) -> None:
+def test_price_pivot_unique_per_duid_and_fuel(republished: duckdb.DuckDBPyConnection) -> None:
     rows = republished.execute(
-        "select duid, count(*) from price_pivot(?, ?) group by duid having count(*) > 1",
+        "select duid, fuel_class, count(*) from price_pivot(?, ?) group by all having count(*) > 1",
         [T0 - dt.timedelta(minutes=5), T0],
     ).fetchall()
     assert rows == []

@@ -111,6 +111,36 @@ def test_price_pivot_binds_its_window(con: duckdb.DuckDBPyConnection) -> None:
     assert empty == [(0,)]
 
 
+def test_price_pivot_splits_batteries_by_sign(con: duckdb.DuckDBPyConnection) -> None:
+    """A charging battery is a 'Battery Charging' row (energy and cost negative, price = RRP paid, no
+    capacity); a discharging one a 'Battery' row with its capacity — never a netted 'Battery' row."""
+    scada = {r["duid"]: float(r["scadavalue"]) for r in d_rows(SCADA_ZIP, "DISPATCH", "UNIT_SCADA")}
+    rrp = {r["regionid"]: float(r["rrp"]) for r in d_rows(DISPATCHIS_ZIP, "DISPATCH", "PRICE")
+           if r["intervention"] == "0"}
+    batteries = dict(con.execute("select duid, region_id from duid_info where fuel_class = 'Battery'").fetchall())
+    charging = "BLYTHB1"
+    discharging = next(d for d in sorted(batteries) if scada.get(d, 0) > 1)
+    assert scada[charging] < 0 and batteries[charging] == "SA1"
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            "select duid, fuel_class, generation_gwh, revenue_musd, price_per_mwh, capacity_mw "
+            "from price_pivot(?, ?) where duid in (?, ?)",
+            [T0 - dt.timedelta(minutes=5), T0, charging, discharging],
+        ).fetchall()
+    }
+    assert set(rows) == {(charging, "Battery Charging"), (discharging, "Battery")}
+    gwh, musd, price, cap = rows[(charging, "Battery Charging")]
+    assert gwh == pytest.approx(scada[charging] / 12 / 1e3) and gwh < 0
+    assert musd == pytest.approx(scada[charging] * rrp["SA1"] / 12 / 1e6)
+    assert price == pytest.approx(rrp["SA1"]) and cap is None
+    gwh, musd, price, cap = rows[(discharging, "Battery")]
+    region = batteries[discharging]
+    assert gwh == pytest.approx(scada[discharging] / 12 / 1e3)
+    assert musd == pytest.approx(scada[discharging] * rrp[region] / 12 / 1e6)
+    assert price == pytest.approx(rrp[region]) and cap > 0
+
+
 def test_fuel_stack_regions_nem_and_signs(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute("select region_id, fuel_class, mw from fuel_stack where settlementdate = ?", [T0]).fetchall()
     stack = {(r, f): mw for r, f, mw in rows}
