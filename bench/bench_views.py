@@ -232,6 +232,8 @@ def main() -> int:
         prices = prices[prices.intervention == 0].rename(columns={"regionid": "region_id"})
         df = df.merge(prices, on=["settlementdate", "region_id"])
         df.loc[df.dispatch_type == "load", "scadavalue"] *= -1  # consumption pays, as in unit_revenue
+        # price_pivot splits a battery's charging intervals into a 'Battery Charging' row
+        df.loc[(df.fuel_class == "Battery") & (df.scadavalue < 0), "fuel_class"] = "Battery Charging"
         df["energy"] = df.scadavalue * 5 / 60
         df["revenue"] = df.energy * df.rrp
         return df.groupby(["region_id", "fuel_class", "station_name", "duid"], as_index=False)[
