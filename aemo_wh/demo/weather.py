@@ -9,6 +9,7 @@ No statistic of the whole series (mean, max) is used anywhere for the same reaso
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,9 @@ REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
 SUMMER_COOLING = 0.10  # extra demand of a summer afternoon (air conditioning)
 WINTER_HEATING = 0.08  # extra demand of a winter evening (heating)
 WINTER_WIND = 0.6  # winter lift of the southern regions' wind index (westerlies)
+WEEKEND_FACTOR = 0.93  # weekend demand relative to a weekday
+MIDNIGHT_EASE_H = 2.0  # a per-day quantity changes over +-2 h around midnight, not at once
+CLEAR_MEAN = 0.8  # typical share of sunlight getting through clouds (for forecasts)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,60 @@ def _bump(h: np.ndarray, centre: float, width: float) -> np.ndarray:
     return np.exp(-0.5 * (d / width) ** 2)
 
 
+def midnight_blend(times: np.ndarray, per_day: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """A per-day quantity at each timestamp, eased from one day's value to the next over
+    +-MIDNIGHT_EASE_H around midnight (smoothstep), so it never steps at 00:00.
+
+    per_day maps an array of datetime64[D] (one per timestamp) to values, shape (n,) or (n, ...).
+    """
+    t = times.astype("datetime64[s]")
+    nearest = (t + np.timedelta64(12, "h")).astype("datetime64[D]")  # the nearest midnight
+    x = (t - nearest.astype("datetime64[s]")).astype(np.int64) / 3600.0  # hours from it, [-12, 12)
+    u = np.clip((x + MIDNIGHT_EASE_H) / (2.0 * MIDNIGHT_EASE_H), 0.0, 1.0)
+    w = u * u * (3.0 - 2.0 * u)
+    before, after = per_day(nearest - np.timedelta64(1, "D")), per_day(nearest)
+    w = w.reshape(w.shape + (1,) * (np.ndim(after) - 1))
+    return (1.0 - w) * before + w * after
+
+
+def weekend_factor(times: np.ndarray) -> np.ndarray:
+    """(n,) demand factor of the day of week: WEEKEND_FACTOR on Saturday and Sunday, eased."""
+    return midnight_blend(times, lambda d: np.where((d.astype(np.int64) + 3) % 7 >= 5, WEEKEND_FACTOR, 1.0))
+
+
+def season_of(times: np.ndarray) -> np.ndarray:
+    """(n,) +1 mid-January, -1 mid-July: drives air conditioning, heating and the windier winter."""
+    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(np.int64)
+    return np.cos(2 * np.pi * (doy - 15) / 365.0)
+
+
+def expected_demand(times: np.ndarray) -> np.ndarray:
+    """(n, regions) underlying demand of a typical day (no temperature or noise): deterministic,
+    so forecasts built on it do not depend on the random draws."""
+    h = hours_of_day(times)
+    season = season_of(times)
+    shape = 0.80 + 0.10 * _bump(h, 8.0, 1.4) + 0.22 * _bump(h, 18.6, 2.1) + 0.15 * _bump(h, 13.5, 3.5)
+    shape -= 0.06 * _bump(h, 3.8, 2.0)
+    # Summer afternoons cool, winter mornings and evenings heat.
+    cooling = np.clip(season, 0, None) * _bump(h, 14.5, 3.5)
+    heating = np.clip(-season, 0, None) * (0.6 * _bump(h, 8.0, 1.5) + _bump(h, 18.5, 2.5))
+    climate = 1.0 + SUMMER_COOLING * cooling + WINTER_HEATING * heating
+    base = np.array([CLIMATE[r].underlying_mw for r in REGIONS])
+    return base[None, :] * (shape * weekend_factor(times) * climate)[:, None]
+
+
+def clear_sky_sun(times: np.ndarray) -> np.ndarray:
+    """(n, regions) cos zenith at the middle of the interval ending at each timestamp."""
+    mid = times - np.timedelta64(150, "s")
+    return np.stack([sun_factor(mid, r) for r in REGIONS], axis=1)
+
+
+def rooftop_pv(sun: np.ndarray, clear: np.ndarray | float) -> np.ndarray:
+    """(n, regions) rooftop PV MW from the sun and the share of it getting through clouds."""
+    roof_cap = np.array([CLIMATE[r].rooftop_mw for r in REGIONS])
+    return roof_cap[None, :] * np.power(sun, 1.15) * clear
+
+
 @dataclass
 class Weather:
     sun: np.ndarray  # (n, regions) cos zenith
@@ -91,34 +149,21 @@ class Weather:
 def simulate_weather(times: np.ndarray, seed: int) -> Weather:
     """Sun, clouds, wind and demand for every region at every interval end."""
     n, k = len(times), len(REGIONS)
-    mid = times - np.timedelta64(150, "s")
-    sun = np.stack([sun_factor(mid, r) for r in REGIONS], axis=1)
+    sun = clear_sky_sun(times)
     # Clouds: slow regional weather systems plus faster local passing cloud.
     slow = ar1(rng_for(seed, "cloud.slow"), n, k, tau_intervals=12 * 18)
     fast = ar1(rng_for(seed, "cloud.fast"), n, k, tau_intervals=6)
     cloudiness = 1.0 / (1.0 + np.exp(-(1.3 * slow + 0.5 * fast - 1.2)))
     clear = 1.0 - 0.8 * cloudiness
-    # Season (+1 mid-January, -1 mid-July): drives air conditioning, heating and the windier winter.
-    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(np.int64)
-    season = np.cos(2 * np.pi * (doy - 15) / 365.0)
+    season = season_of(times)
     southern = np.array([CLIMATE[r].lat < -34.0 for r in REGIONS], dtype=float)
     wind = WINTER_WIND * np.clip(-season, 0, None)[:, None] * southern[None, :] + 0.85 * ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10) + 0.53 * ar1(
         rng_for(seed, "wind.nem"), n, 1, tau_intervals=12 * 30
     )
     h = hours_of_day(times)
-    dow = ((times.astype("datetime64[D]").astype(np.int64) + 3) % 7)  # 0 = Monday
-    weekend = np.where(dow >= 5, 0.93, 1.0)
-    shape = 0.80 + 0.10 * _bump(h, 8.0, 1.4) + 0.22 * _bump(h, 18.6, 2.1) + 0.15 * _bump(h, 13.5, 3.5)
-    shape -= 0.06 * _bump(h, 3.8, 2.0)
     temp = ar1(rng_for(seed, "temperature"), n, k, tau_intervals=12 * 24)
     noise = ar1(rng_for(seed, "demand.noise"), n, k, tau_intervals=4)
-    base = np.array([CLIMATE[r].underlying_mw for r in REGIONS])
     hot = 1.0 + 0.05 * temp + 0.04 * np.clip(temp, 0, None) * _bump(h, 16.0, 3.0)[:, None]
-    # Summer afternoons cool, winter mornings and evenings heat.
-    cooling = np.clip(season, 0, None) * _bump(h, 14.5, 3.5)
-    heating = np.clip(-season, 0, None) * (0.6 * _bump(h, 8.0, 1.5) + _bump(h, 18.5, 2.5))
-    hot = hot * (1.0 + SUMMER_COOLING * cooling[:, None] + WINTER_HEATING * heating[:, None])
-    underlying = base[None, :] * (shape * weekend)[:, None] * hot * (1.0 + 0.006 * noise)
-    roof_cap = np.array([CLIMATE[r].rooftop_mw for r in REGIONS])
-    rooftop = roof_cap[None, :] * np.power(sun, 1.15) * clear
+    underlying = expected_demand(times) * hot * (1.0 + 0.006 * noise)
+    rooftop = rooftop_pv(sun, clear)
     return Weather(sun=sun, clear=clear, wind=wind, underlying=underlying, rooftop=rooftop)
