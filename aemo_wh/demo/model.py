@@ -27,12 +27,26 @@ import polars as pl
 
 from aemo_wh.demo.network import LINKS, Limits, losses, pair_links, simulate_limits, split_pair_flow
 from aemo_wh.demo.prices import regional_prices
-from aemo_wh.demo.weather import REGIONS, ar1, hours_of_day, rng_for, simulate_weather
+from aemo_wh.demo.weather import (
+    CLEAR_MEAN,
+    REGIONS,
+    ar1,
+    clear_sky_sun,
+    expected_demand,
+    hours_of_day,
+    midnight_blend,
+    rng_for,
+    rooftop_pv,
+    simulate_weather,
+)
 
 UNKNOWN_DUID = "XNEWSF1"  # a new solar farm the registry does not know yet (unknown-DUID alert)
 UNKNOWN_CAPACITY_MW = 30.0
 FLEX_MIN_SHARE = 0.06  # must-run share of hydro + gas capacity
-BATTERY_CHARGE_DEPTH = 0.4  # least share of capacity a bidirectional battery charges at midday
+BATTERY_DEPTH = 0.5  # least share of capacity a battery discharges at the evening peak (+ up to 0.4)
+BATTERY_ROUND_TRIP = 0.85  # energy discharged / energy charged
+DISCHARGE_QUANTILE = 0.75  # batteries discharge while the day's net-demand forecast is above this quantile
+CHARGE_QUANTILE = 0.3  # ... and charge while it is below this one
 COAL_MIN_LOAD = 0.35  # share of capacity below which a committed coal unit cannot go
 COAL_DAYS_UP, COAL_DAYS_DOWN = 20.0, 3.0  # mean days between outages / mean outage length
 FLEX_POOLING = 0.15  # share of flex dispatched NEM-wide by capacity (economic transfers)
@@ -173,7 +187,6 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     merit = unit_rng.uniform(size=k)  # fixed per unit: order within a fleet
     aux = np.where(unit_rng.uniform(size=k) < 0.3, unit_rng.uniform(0.05, 0.5, size=k), 0.0)
     noise = ar1(rng_for(seed, "units.noise"), n, k, tau_intervals=8)
-    daily = rng_for(seed, "units.daily").uniform(size=(ndays, k))[day]
     out = np.zeros((n, k))
 
     def is_(role: str) -> np.ndarray:
@@ -192,14 +205,17 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     # Steady plant (bioenergy, other): around half capacity.
     m = is_("steady")
     out[:, m] = cap[m] * np.clip(0.5 + 0.08 * noise[:, m], 0.0, 1.0)
-    # Batteries: charge in the solar trough, discharge at the evening peak (a daily random depth).
-    charge = np.clip(w.sun[:, ri] * 2.2 - 0.25, 0, 1) * (h < 16.5)[:, None]
-    discharge = np.broadcast_to((_bump(h, 19.0, 1.2) + 0.25 * _bump(h, 7.5, 0.8))[:, None], (n, k))
-    # Charge depth varies by day; the evening gives back ~85 % of what the (long) midday stored.
-    depth = np.where(is_("bdu"), BATTERY_CHARGE_DEPTH + 0.4 * daily, 0.35 + 0.5 * daily)
-    for role, sign_c, sign_d in (("bdu", -1.0, 1.0), ("bat_gen", 0.0, 1.0), ("bat_load", 1.0, 0.0)):
+    # Batteries follow the day's deterministic net-demand forecast of their region: they charge in
+    # its trough and discharge at its peak, at a depth that varies by day (eased across midnight).
+    draws = rng_for(seed, "units.daily").uniform(size=(ndays + 1, k))  # time-major: a longer run keeps the prefix
+    daily = draws[day]
+    day0 = np.datetime64(start.date(), "D")
+    depth = midnight_blend(times, lambda d: BATTERY_DEPTH + 0.4 * draws[(d - day0).astype(np.int64).clip(0, ndays)])
+    plan = battery_plan(times, units)[:, ri]
+    for role, sign_c, sign_d in (("bdu", 1.0, 1.0), ("bat_gen", 0.0, 1.0), ("bat_load", -1.0, 0.0)):
         m = is_(role)
-        out[:, m] = cap[m] * depth[:, m] * (sign_c * charge[:, m] * 0.7 + sign_d * discharge[:, m])
+        signed = np.where(plan[:, m] < 0, sign_c, sign_d) * plan[:, m]
+        out[:, m] = cap[m] * depth[:, m] * signed * (1.0 + 0.04 * noise[:, m])
     m = is_("pump")  # pumped hydro pumps through the middle of sunny days, most days
     out[:, m] = cap[m] * 0.7 * _bump(h, 12.5, 2.0)[:, None] * (daily[:, m] < 0.65) * np.clip(w.clear[:, ri[m]], 0, 1)
     m = is_("load_other")
@@ -285,6 +301,49 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
         intermittent=_by_region(out * (is_("solar") | is_("wind")) * registered, ri),
         extras={"curtailed": curtailed, "shortfall": shortfall, "util": util},
     )
+
+
+def net_demand_forecast(times: np.ndarray, units: pl.DataFrame) -> np.ndarray:
+    """(n, regions) the expected net demand: typical demand less rooftop and utility solar under a
+    typical sky. Deterministic (no random draws), so a battery plan built on it never changes an
+    interval already simulated when `demo live` appends more."""
+    sun = clear_sky_sun(times)
+    solar = units.filter(pl.col("role") == "solar")
+    solar_cap = np.array([solar.filter(pl.col("region_id") == r)["capacity_mw"].sum() for r in REGIONS], dtype=float)
+    utility = solar_cap[None, :] * SOLAR_PEAK * np.power(sun, 0.6) * CLEAR_MEAN
+    return expected_demand(times) - rooftop_pv(sun, CLEAR_MEAN) - utility
+
+
+def battery_plan(times: np.ndarray, units: pl.DataFrame) -> np.ndarray:
+    """(n, regions) battery output per unit of depth x capacity: + discharging, - charging.
+
+    Per region and day: discharge rises from 0 where the forecast crosses its DISCHARGE_QUANTILE
+    to 1 at its maximum; charge is proportional to how far it sits below its CHARGE_QUANTILE, sized
+    so that discharged = BATTERY_ROUND_TRIP x charged, and both are scaled down on a day where
+    charging would otherwise need more than the battery's power. The day's parameters come from
+    the forecast of the whole day and are eased across midnight, so output never steps.
+    """
+    days = np.unique(times.astype("datetime64[D]"))
+    if not len(days):
+        return np.zeros((0, len(REGIONS)))
+    days = np.arange(days[0] - 1, days[-1] + 2)
+    grid = days.astype("datetime64[s]")[:, None] + np.arange(1, 289) * np.timedelta64(300, "s")
+    f = net_demand_forecast(grid.ravel(), units).reshape(len(days), 288, len(REGIONS))
+    upper = np.quantile(f, DISCHARGE_QUANTILE, axis=1)
+    lower = np.quantile(f, CHARGE_QUANTILE, axis=1)
+    top = np.maximum(f.max(axis=1), upper + 1.0)
+    dis_h = (np.clip(f - upper[:, None], 0.0, None) / (top - upper)[:, None]).mean(axis=1) * 24.0
+    below = np.clip(lower[:, None] - f, 0.0, None)
+    below_h = np.maximum(below.mean(axis=1) * 24.0, 1e-9)  # MWh of forecast below the quantile
+    charge_per_mw = dis_h / BATTERY_ROUND_TRIP / below_h  # charge power per MW below the quantile
+    scale = np.minimum(1.0, 1.0 / np.maximum(charge_per_mw * below.max(axis=1), 1e-9))
+    params = np.stack([upper, top, lower, charge_per_mw, scale], axis=-1)  # (days, regions, 5)
+    p = midnight_blend(times, lambda d: params[(d - days[0]).astype(np.int64)])
+    fc = net_demand_forecast(times, units)
+    up, tp, lo, per_mw, sc = (p[..., i] for i in range(5))
+    discharge = np.clip(fc - up, 0.0, None) / (tp - up)
+    charge = np.clip(lo - fc, 0.0, None) * per_mw
+    return sc * (discharge - charge)
 
 
 def _bump(h: np.ndarray, centre: float, width: float) -> np.ndarray:
