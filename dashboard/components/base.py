@@ -1,20 +1,28 @@
 """The tab contract: a Viewer that re-queries on `refresh()` and stays lazy until shown.
 
 The app marks every tab stale when the warehouse changes and refreshes only the visible one;
-a stale tab refreshes when it is opened. Widgets are never rebuilt, so selections survive.
+a stale tab refreshes when it is opened. Widgets and charts are never rebuilt, so selections
+(and a zoom, while the selection stays the same) survive a refresh.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 import panel as pn
 
 from aemo_wh.log import get_logger
+from dashboard import queries
+from dashboard.components.time_window import TimeWindow
 from dashboard.store import Store
 
 logger = get_logger("dashboard.tabs")
+
+NO_DATA_YET = "No data in the warehouse yet"
 
 
 class TabView(pn.viewable.Viewer):
@@ -25,9 +33,13 @@ class TabView(pn.viewable.Viewer):
         self.store = store
         self.stale = True
         self.last_refresh_ms = 0.0
+        self._quiet = 0
+        self._last_selection: object = None
 
     def refresh(self) -> None:
-        """Re-query and redraw; subclasses implement `_refresh`."""
+        """Re-query and redraw; subclasses implement `_refresh`. Ignored inside `quietly()`."""
+        if self._quiet:
+            return
         t0 = time.perf_counter()
         try:
             self._refresh()
@@ -36,9 +48,34 @@ class TabView(pn.viewable.Viewer):
             self.last_refresh_ms = 1000 * (time.perf_counter() - t0)
             logger.debug("%s refreshed in %.0f ms", self.title, self.last_refresh_ms)
 
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Set widgets without each change triggering its own refresh (the caller refreshes once)."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
     def ensure_fresh(self) -> None:
         if self.stale:
             self.refresh()
+
+    def selection_changed(self, selection: object) -> bool:
+        """True when the user's selection differs from the last refresh's (charts reset their zoom)."""
+        changed = selection != self._last_selection
+        self._last_selection = selection
+        return changed
+
+    def window_bounds(self, window: TimeWindow, *charts) -> tuple[dt.datetime, dt.datetime, int] | None:
+        """(start, end, bucket minutes) of the chosen window; None, with a message on `charts`, when empty."""
+        bounds = window.bounds(self.store)
+        if bounds is None:
+            for chart in charts:
+                chart.message(NO_DATA_YET)
+            return None
+        start, end = bounds
+        return start, end, queries.bucket_minutes(start, end)
 
     def _refresh(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

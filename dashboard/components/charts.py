@@ -1,19 +1,22 @@
-"""Chart builders shared by tabs: plain Bokeh figures over frames that came from the views.
+"""Charts shared by tabs: Bokeh figures built once per session and refilled in place.
 
-Plain Bokeh rather than hvplot/HoloViews (measured, docs/plans/dashboard.md "HoloViews vs Bokeh";
-Generation tab, 14-day warehouse, 2 cores):
+Plain Bokeh rather than hvplot/HoloViews (measured, docs/plans/dashboard.md "HoloViews vs Bokeh"):
+a HoloViews stack fed through `Pipe` was ~1.6x slower per region switch and ~0.5 s slower to the
+first chart. Each chart object owns one figure with a fixed set of renderers (one per fuel,
+region or series it can ever show); `update()` only replaces ColumnDataSource data, titles,
+tooltips and legend visibility. Building a figure costs ~30-40 ms of Bokeh model construction,
+which a rebuild on every region or window change used to pay again (docs/plans/dashboard-speed.md).
 
-    operation                            Bokeh            HoloViews, plot built once + Pipe.send
-    region switch, median / max          92 / ~300 ms     ~145 / ~370 ms
-    window -> 30 days                    164-221 ms       224-288 ms
-    first build + render per session     ~130 ms          ~680 ms
-    first chart visible in the browser   2.0-2.6 s        2.7-3.2 s
-
-The budget is 300 ms per switch and 2 s to the first chart. The pmui Page themes these figures.
+Gaps: a missing interval must show as a gap, but Bokeh's varea bridges NaN. Areas therefore
+get the present runs only, each run closed by a zero-height point at its first and last x, so
+the stretch between two runs has no height and nothing is drawn there. Lines take NaN as a gap.
 
 Stacks: positive and negative parts are stacked separately (charging, pumping and exports hang
 below zero in their own colour), and the hover sits on an invisible line that carries every
-fuel's MW, because hover on stacked areas would show offsets. NaN rows are gaps.
+fuel's MW, because hover on stacked areas would show offsets.
+
+Zoom: datetime charts share a `TimeAxis` (one Range1d). A refresh for new data keeps the
+user's zoom; a new selection (region, window, link, station) resets to the window.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import panel as pn
 from bokeh.models import (
     ColumnDataSource,
     DataRange1d,
@@ -32,6 +34,8 @@ from bokeh.models import (
     Legend,
     LegendItem,
     LinearAxis,
+    Node,
+    Range1d,
 )
 from bokeh.plotting import figure
 
@@ -40,6 +44,7 @@ from dashboard import theme
 TIME = "settlementdate"
 TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
 TIME_TIP = ("Time", f"@{TIME}{{%F %H:%M}}")
+NO_DATA = "No data in this window"
 
 
 def wide_on_grid(
@@ -57,8 +62,7 @@ def wide_on_grid(
 
 
 def runs(present: np.ndarray) -> list[slice]:
-    """Slices of consecutive True values: the pieces an area is drawn in (Bokeh's varea would
-    bridge a NaN with a straight edge instead of leaving a gap)."""
+    """Slices of consecutive True values: the pieces an area is drawn in."""
     idx = np.flatnonzero(present)
     if idx.size == 0:
         return []
@@ -66,6 +70,47 @@ def runs(present: np.ndarray) -> list[slice]:
     starts = np.concatenate(([idx[0]], idx[breaks + 1]))
     ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
     return [slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def gap_closed(x: np.ndarray, columns: dict[str, np.ndarray], present: np.ndarray) -> dict[str, np.ndarray]:
+    """Area data for the present runs only, each run framed by zero-height points at its ends.
+
+    Between two runs every column is 0 at both framing points, so a stacked area (or a band
+    whose two edges are given here) has no height across the gap: a gap, not a bridge.
+    """
+    pieces = runs(present)
+    if not pieces:
+        return {"x": x[:0], **{k: v[:0] for k, v in columns.items()}}
+    index = np.concatenate([np.r_[p.start, np.arange(p.start, p.stop), p.stop - 1] for p in pieces])
+    edge = np.concatenate([np.r_[True, np.zeros(p.stop - p.start, bool), True] for p in pieces])
+    out = {"x": x[index]}
+    for k, v in columns.items():
+        values = np.nan_to_num(v[index].astype(float))
+        values[edge] = 0.0
+        out[k] = values
+    return out
+
+
+def epoch_ms(t: dt.datetime) -> float:
+    """A naive NEM timestamp as Bokeh's datetime axis unit (ms; naive times are drawn as is)."""
+    return float(pd.Timestamp(t).value // 1_000_000)
+
+
+class TimeAxis:
+    """One x range shared by the datetime charts of a tab; keeps the user's zoom across refreshes."""
+
+    def __init__(self) -> None:
+        self.range = Range1d(start=0, end=1)
+        self._set: tuple[float, float] | None = None
+
+    def show(self, start: dt.datetime, end: dt.datetime, reset: bool) -> None:
+        """Show (start, end]; unless `reset`, a range the user zoomed or panned is left alone."""
+        lo, hi = epoch_ms(start), epoch_ms(end)
+        zoomed = self._set is not None and (self.range.start, self.range.end) != self._set
+        self.range.update(reset_start=lo, reset_end=hi)
+        if reset or not zoomed:
+            self.range.update(start=lo, end=hi)
+            self._set = (lo, hi)
 
 
 def base_figure(title: str, ylabel: str, height: int, x_range=None, datetime_x: bool = True):
@@ -79,148 +124,198 @@ def base_figure(title: str, ylabel: str, height: int, x_range=None, datetime_x: 
     return p
 
 
-def _legend(p, items: list[LegendItem]) -> None:
-    if items:
-        legend = Legend(items=items, click_policy="hide", label_text_font_size="11px")
-        p.add_layout(legend, "right")
+class Chart:
+    """A figure with a centred message for the empty state (no data, nothing selected)."""
+
+    def __init__(self, figure_) -> None:
+        self.figure = figure_
+        centre = Node(target="frame", symbol="center")
+        self.label = Label(x=centre, y=centre, anchor="center", text="", text_font_size="14px",
+                           text_color="#9e9e9e", visible=False)
+        self.figure.add_layout(self.label)
+
+    def message(self, text: str) -> None:
+        """Clear the data and show `text` in the middle of the plot."""
+        self._clear()
+        self.label.update(text=text, visible=True)
+
+    def _shown(self, title: str | None = None) -> None:
+        self.label.visible = False
+        if title is not None:
+            self.figure.title.text = title
+
+    def _clear(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
 
-def empty(message: str, height: int = 300):
-    p = figure(height=height, sizing_mode="stretch_width", toolbar_location=None, x_range=(0, 1), y_range=(0, 1))
-    p.axis.visible = False
-    p.grid.visible = False
-    p.add_layout(Label(x=0.5, y=0.5, text=message, text_align="center", text_font_size="14px"))
-    return p
-
-
-def fuel_stack(wide: pd.DataFrame, title: str, height: int = 420):
+class StackChart(Chart):
     """Stacked MW by fuel in the fixed order; Battery Charging, Pumps and exports below zero."""
-    fuels = theme.order_fuels(list(wide.columns))
-    positive = [f for f in fuels if f not in theme.NEGATIVE_FUELS]
-    negative = [f for f in fuels if f in theme.NEGATIVE_FUELS or f in theme.SIGNED_FUELS]
-    key = {f: f"f{i}" for i, f in enumerate(fuels)}
-    # An interval with any fuel is present (a fuel without a row there is 0 MW); a missing interval is a gap.
-    present = wide.notna().any(axis=1).to_numpy()
-    filled = wide.fillna(0.0)
-    data = {TIME: wide.index.to_numpy()}
-    for f in fuels:
-        data[key[f]] = wide[f].to_numpy()
-        data["p" + key[f]] = filled[f].clip(lower=0).to_numpy()
-        data["n" + key[f]] = filled[f].clip(upper=0).to_numpy()
-    data["net"] = wide.sum(axis=1, min_count=1).to_numpy()
-    source = ColumnDataSource(data)
-    p = base_figure(title, "MW", height)
-    items: dict[str, list] = {}
-    for part in runs(present):
-        piece = ColumnDataSource({k: v[part] for k, v in data.items()})
-        for fuels_part, prefix in ((positive, "p"), (negative, "n")):
-            if not fuels_part:
-                continue
-            rs = p.varea_stack([prefix + key[f] for f in fuels_part], x=TIME, color=theme.fuel_colors(fuels_part),
-                               fill_alpha=0.9, source=piece)
-            for f, r in zip(fuels_part, rs, strict=True):
-                items.setdefault(f, []).append(r)
-    hover_line = p.line(TIME, "net", source=source, alpha=0)
-    tips = [TIME_TIP, ("Net", "@net{0,0} MW")] + [(f, f"@{key[f]}{{0,0}} MW") for f in reversed(fuels)]
-    p.add_tools(HoverTool(renderers=[hover_line], mode="vline", tooltips=tips, formatters={f"@{TIME}": "datetime"}))
-    _legend(p, [LegendItem(label=f, renderers=items[f]) for f in fuels if f in items])
-    return p
+
+    FUELS = tuple(theme.FUEL_ORDER)
+
+    def __init__(self, height: int = 420, axis: TimeAxis | None = None) -> None:
+        super().__init__(base_figure("", "MW", height, x_range=axis.range if axis else None))
+        self.key = {f: f"f{i}" for i, f in enumerate(self.FUELS)}
+        self.positive = [f for f in self.FUELS if f not in theme.NEGATIVE_FUELS]
+        self.negative = [f for f in self.FUELS if f in theme.NEGATIVE_FUELS or f in theme.SIGNED_FUELS]
+        self.areas = ColumnDataSource(self._empty_areas())
+        self.hover_source = ColumnDataSource(self._empty_hover())
+        items: dict[str, list] = {f: [] for f in self.FUELS}
+        for fuels, prefix in ((self.positive, "p"), (self.negative, "n")):
+            rs = self.figure.varea_stack([prefix + self.key[f] for f in fuels], x="x", color=theme.fuel_colors(fuels),
+                                         fill_alpha=0.9, source=self.areas)
+            for f, r in zip(fuels, rs, strict=True):
+                items[f].append(r)
+        hover_line = self.figure.line(TIME, "net", source=self.hover_source, alpha=0)
+        self.hover = HoverTool(renderers=[hover_line], mode="vline", tooltips=[TIME_TIP],
+                               formatters={f"@{TIME}": "datetime"})
+        self.figure.add_tools(self.hover)
+        self.items = {f: LegendItem(label=f, renderers=items[f], visible=False) for f in self.FUELS}
+        self.figure.add_layout(Legend(items=list(self.items.values()), click_policy="hide",
+                                      label_text_font_size="11px"), "right")
+
+    def _empty_areas(self) -> dict[str, np.ndarray]:
+        cols = {"x": np.array([], dtype="datetime64[ns]")}
+        cols.update({"p" + self.key[f]: np.array([]) for f in self.positive})
+        cols.update({"n" + self.key[f]: np.array([]) for f in self.negative})
+        return cols
+
+    def _empty_hover(self) -> dict[str, np.ndarray]:
+        return {TIME: np.array([], dtype="datetime64[ns]"), "net": np.array([]),
+                **{self.key[f]: np.array([]) for f in self.FUELS}}
+
+    def _clear(self) -> None:
+        self.areas.data = self._empty_areas()
+        self.hover_source.data = self._empty_hover()
+        for item in self.items.values():
+            item.visible = False
+
+    def update(self, wide: pd.DataFrame, title: str) -> None:
+        """`wide`: MW by fuel class (columns) on the window's time grid; NaN rows are missing intervals."""
+        unknown = [c for c in wide.columns if c not in self.key]
+        if unknown:  # a class the palette does not know is drawn as Other
+            wide = wide.drop(columns=unknown).assign(Other=wide.get("Other", 0.0) + wide[unknown].sum(axis=1))
+        present = wide.notna().any(axis=1).to_numpy()  # a fuel without a row in a present interval is 0 MW
+        x = wide.index.to_numpy()
+        zeros = np.zeros(len(wide))
+        filled = {f: (wide[f].fillna(0.0).to_numpy() if f in wide.columns else zeros) for f in self.FUELS}
+        parts = {"p" + self.key[f]: np.clip(filled[f], 0, None) for f in self.positive}
+        parts.update({"n" + self.key[f]: np.clip(filled[f], None, 0) for f in self.negative})
+        self.areas.data = gap_closed(x, parts, present)
+        shown = [f for f in self.FUELS if f in wide.columns and wide[f].notna().any()]
+        nan = np.full(len(wide), np.nan)
+        hover = {TIME: x, "net": wide.sum(axis=1, min_count=1).to_numpy()}
+        hover.update({self.key[f]: (wide[f].to_numpy() if f in wide.columns else nan) for f in self.FUELS})
+        self.hover_source.data = hover
+        self.hover.tooltips = [TIME_TIP, ("Net", "@net{0,0} MW")] + [
+            (f, f"@{self.key[f]}{{0,0}} MW") for f in reversed(shown)
+        ]
+        for f, item in self.items.items():
+            item.visible = f in shown
+        self._shown(title)
 
 
-def lines(wide: pd.DataFrame, ylabel: str, title: str, colors: dict[str, str], height: int = 220,
-          fmt: str = "0,0.00", x_range=None, datetime_x: bool = True):
-    """One line per column (e.g. region) of a frame indexed by time; NaN rows show as gaps."""
-    keys = [k for k in colors if k in wide.columns] + sorted(set(wide.columns) - set(colors))
-    if wide.empty or not keys:
-        return empty("No data in this window", height)
-    safe = {k: f"c{i}" for i, k in enumerate(keys)}
-    x = wide.index.name or TIME
-    source = ColumnDataSource({x: wide.index.to_numpy(), **{safe[k]: wide[k].to_numpy() for k in keys}})
-    p = base_figure(title, ylabel, height, x_range=x_range, datetime_x=datetime_x)
-    items = []
-    for k in keys:
-        r = p.line(x, safe[k], source=source, color=colors.get(k, "#9e9e9e"), line_width=1.8)
-        items.append(LegendItem(label=str(k), renderers=[r]))
-    tips = [(("Time", f"@{x}{{%F %H:%M}}") if datetime_x else (x, f"@{x}"))]
-    tips += [(str(k), f"@{safe[k]}{{{fmt}}}") for k in keys]
-    p.add_tools(HoverTool(renderers=[items[0].renderers[0]], mode="vline", tooltips=tips,
-                          formatters={f"@{x}": "datetime"}))
-    _legend(p, items)
-    return p
+class LineChart(Chart):
+    """One line per key (region, fuel, series); NaN rows show as gaps. Keys absent from a frame hide."""
 
+    def __init__(self, keys: list[str] | tuple[str, ...], colors: dict[str, str], ylabel: str, height: int = 220,
+                 fmt: str = "0,0.00", axis: TimeAxis | None = None, datetime_x: bool = True,
+                 title: str = "") -> None:
+        super().__init__(base_figure(title, ylabel, height, x_range=axis.range if axis else None,
+                                     datetime_x=datetime_x))
+        self.keys = list(keys)
+        self.safe = {k: f"c{i}" for i, k in enumerate(self.keys)}
+        self.x = TIME
+        self.fmt = fmt
+        self.source = ColumnDataSource(self._empty())
+        self.renderers = {
+            k: self.figure.line(self.x, self.safe[k], source=self.source, color=colors.get(k, "#9e9e9e"),
+                                line_width=1.8, visible=False)
+            for k in self.keys
+        }
+        self.hover = HoverTool(renderers=[next(iter(self.renderers.values()))], mode="vline",
+                               tooltips=[TIME_TIP], formatters={f"@{self.x}": "datetime"})
+        self.figure.add_tools(self.hover)
+        self.items = {k: LegendItem(label=str(k), renderers=[r], visible=False) for k, r in self.renderers.items()}
+        self.figure.add_layout(Legend(items=list(self.items.values()), click_policy="hide",
+                                      label_text_font_size="11px"), "right")
 
-def band_and_line(frame: pd.DataFrame, low: str, high: str, value: str, title: str, ylabel: str,
-                  band_label: str, line_label: str, height: int = 320):
-    """A shaded band (e.g. import .. export limit) with a line inside it (e.g. metered flow)."""
-    source = ColumnDataSource(frame)
-    p = base_figure(title, ylabel, height)
-    bands = [
-        p.varea(TIME, low, high, source=ColumnDataSource(frame.iloc[part]), color=theme.LIMIT_BAND_COLOR,
-                fill_alpha=0.35)
-        for part in runs(frame[[low, high]].notna().all(axis=1).to_numpy())
-    ]
-    line = p.line(TIME, value, source=source, color=theme.PRICE_COLOR, line_width=2)
-    p.add_tools(HoverTool(renderers=[line], mode="vline", formatters={f"@{TIME}": "datetime"},
-                          tooltips=[TIME_TIP, (line_label, f"@{value}{{0,0}} MW"),
-                                    ("Export limit", f"@{high}{{0,0}}"), ("Import limit", f"@{low}{{0,0}}")]))
-    _legend(p, [LegendItem(label=band_label, renderers=bands), LegendItem(label=line_label, renderers=[line])])
-    return p
+    def _empty(self) -> dict[str, np.ndarray]:
+        return {self.x: np.array([], dtype="datetime64[ns]"), **{s: np.array([]) for s in self.safe.values()}}
 
+    def _clear(self) -> None:
+        self.source.data = self._empty()
+        for k in self.keys:
+            self.renderers[k].visible = self.items[k].visible = False
 
-def dual_axis(frame: pd.DataFrame, x: str, title: str, height: int = 420, x_format: str = "%F %H:%M"):
-    """MW on the left axis, regional price on the right."""
-    source = ColumnDataSource(frame)
-    p = base_figure(title, "MW", height)
-    if x_format == "%H:%M":  # time of day on a dummy date: no day labels
-        p.xaxis.formatter = DatetimeTickFormatter(days="%H:%M", hours="%H:%M", minutes="%H:%M")
-    mw = p.line(x, "mw", source=source, color="#66bb6a", line_width=2)
-    price = p.line(x, "rrp", source=source, color=theme.PRICE_COLOR, line_width=1.5, y_range_name="price")
-    p.y_range = DataRange1d(renderers=[mw])
-    p.extra_y_ranges = {"price": DataRange1d(renderers=[price])}
-    p.add_layout(LinearAxis(y_range_name="price", axis_label="Price $/MWh"), "right")
-    p.add_tools(HoverTool(renderers=[mw], mode="vline", formatters={f"@{x}": "datetime"},
-                          tooltips=[("Time", f"@{x}{{{x_format}}}"), ("MW", "@mw{0,0.0}"), ("$/MWh", "@rrp{0,0.00}")]))
-    legend = Legend(items=[LegendItem(label="MW", renderers=[mw]), LegendItem(label="Regional price", renderers=[price])],
-                    location="top_left", click_policy="hide")
-    p.add_layout(legend)
-    return p
-
-
-def stacked(*figures) -> tuple:
-    """Figures one above the other (ChartSlot gives each its own pane; shared ranges stay linked)."""
-    return tuple(figures)
-
-
-class ChartSlot(pn.viewable.Viewer):
-    """A chart holder that shows text until its first chart arrives.
-
-    The first chart is added (not swapped for a placeholder plot): replacing a plot the browser
-    is still laying out in a freshly opened tab raised "reading 'top_panel'" in bokeh.
-    """
-
-    def __init__(self, min_height: int) -> None:
-        super().__init__()
-        self._panes: list[pn.pane.Bokeh] = []
-        self._holder = pn.Column(pn.pane.Markdown("Loading…"), sizing_mode="stretch_width", min_height=min_height)
-
-    @property
-    def object(self) -> object:
-        objs = tuple(p.object for p in self._panes)
-        return objs[0] if len(objs) == 1 else objs
-
-    @object.setter
-    def object(self, value: object) -> None:
-        figures = value if isinstance(value, tuple) else (value,)
-        if len(figures) == len(self._panes):
-            for pane, fig in zip(self._panes, figures, strict=True):
-                pane.object = fig
+    def update(self, wide: pd.DataFrame, title: str | None = None) -> None:
+        """`wide`: one column per key, indexed by time; columns that are not keys are ignored."""
+        shown = [k for k in self.keys if k in wide.columns]
+        if wide.empty or not shown:
+            self.message(NO_DATA)
             return
-        self._panes = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in figures]
-        self._holder.objects = list(self._panes)
+        nan = np.full(len(wide), np.nan)
+        self.source.data = {self.x: wide.index.to_numpy(),
+                            **{self.safe[k]: (wide[k].to_numpy() if k in shown else nan) for k in self.keys}}
+        for k in self.keys:
+            self.renderers[k].visible = self.items[k].visible = k in shown
+        self.hover.renderers = [self.renderers[shown[0]]]
+        self.hover.tooltips = [TIME_TIP] + [(str(k), f"@{self.safe[k]}{{{self.fmt}}}") for k in shown]
+        self._shown(title)
 
-    def __panel__(self) -> pn.viewable.Viewable:
-        return self._holder
+
+class BandChart(Chart):
+    """A shaded band (e.g. import .. export limit) with a line inside it (e.g. metered flow)."""
+
+    def __init__(self, band_label: str, line_label: str, ylabel: str, height: int = 320,
+                 axis: TimeAxis | None = None) -> None:
+        super().__init__(base_figure("", ylabel, height, x_range=axis.range if axis else None))
+        self.band = ColumnDataSource({"x": [], "low": [], "high": []})
+        self.source = ColumnDataSource({TIME: [], "value": [], "low": [], "high": []})
+        band = self.figure.varea("x", "low", "high", source=self.band, color=theme.LIMIT_BAND_COLOR, fill_alpha=0.35)
+        line = self.figure.line(TIME, "value", source=self.source, color=theme.PRICE_COLOR, line_width=2)
+        self.figure.add_tools(HoverTool(
+            renderers=[line], mode="vline", formatters={f"@{TIME}": "datetime"},
+            tooltips=[TIME_TIP, (line_label, "@value{0,0} MW"), ("Export limit", "@high{0,0}"),
+                      ("Import limit", "@low{0,0}")]))
+        self.figure.add_layout(Legend(items=[LegendItem(label=band_label, renderers=[band]),
+                                             LegendItem(label=line_label, renderers=[line])],
+                                      click_policy="hide", label_text_font_size="11px"), "right")
+
+    def _clear(self) -> None:
+        self.band.data = {"x": [], "low": [], "high": []}
+        self.source.data = {TIME: [], "value": [], "low": [], "high": []}
+
+    def update(self, x: np.ndarray, low: np.ndarray, high: np.ndarray, value: np.ndarray, title: str) -> None:
+        present = ~(np.isnan(low) | np.isnan(high))
+        self.band.data = gap_closed(x, {"low": low, "high": high}, present)
+        self.source.data = {TIME: x, "value": value, "low": low, "high": high}
+        self._shown(title)
 
 
-def pane(min_height: int) -> ChartSlot:
-    return ChartSlot(min_height)
+class DualAxisChart(Chart):
+    """MW on the left axis, regional price on the right."""
+
+    def __init__(self, height: int = 420, x_format: str = "%F %H:%M", axis: TimeAxis | None = None) -> None:
+        super().__init__(base_figure("", "MW", height, x_range=axis.range if axis else None))
+        p = self.figure
+        if x_format == "%H:%M":  # time of day on a dummy date: no day labels
+            p.xaxis.formatter = DatetimeTickFormatter(days="%H:%M", hours="%H:%M", minutes="%H:%M")
+        self.source = ColumnDataSource({"x": [], "mw": [], "rrp": []})
+        mw = p.line("x", "mw", source=self.source, color="#66bb6a", line_width=2)
+        price = p.line("x", "rrp", source=self.source, color=theme.PRICE_COLOR, line_width=1.5, y_range_name="price")
+        p.y_range = DataRange1d(renderers=[mw])
+        p.extra_y_ranges = {"price": DataRange1d(renderers=[price])}
+        p.add_layout(LinearAxis(y_range_name="price", axis_label="Price $/MWh"), "right")
+        p.add_tools(HoverTool(renderers=[mw], mode="vline", formatters={"@x": "datetime"},
+                              tooltips=[("Time", f"@x{{{x_format}}}"), ("MW", "@mw{0,0.0}"), ("$/MWh", "@rrp{0,0.00}")]))
+        p.add_layout(Legend(items=[LegendItem(label="MW", renderers=[mw]),
+                                   LegendItem(label="Regional price", renderers=[price])],
+                            location="top_left", click_policy="hide"))
+
+    def _clear(self) -> None:
+        self.source.data = {"x": [], "mw": [], "rrp": []}
+
+    def update(self, x: np.ndarray, mw: np.ndarray, rrp: np.ndarray, title: str) -> None:
+        self.source.data = {"x": x, "mw": mw, "rrp": rrp}
+        self._shown(title)

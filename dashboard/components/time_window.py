@@ -69,5 +69,9 @@ class TimeWindow(pn.viewable.Viewer):
             return oldest - FIVE_MIN, newest
         return newest - self.presets[label], newest
 
+    def key(self) -> tuple:
+        """What the user chose (preset and custom dates), for telling a new selection from a refresh."""
+        return self.preset.value, tuple(self.picker.value or ())
+
     def __panel__(self) -> pn.viewable.Viewable:
         return pmui.Column(self.preset, self.picker, sizing_mode="stretch_width", margin=0)

@@ -25,7 +25,10 @@ class GenerationTab(TabView):
             label="Region", options=list(theme.REGION_CHOICES), value="NEM", inline=False
         )
         self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
-        self.plot = charts.pane(660)
+        self.axis = charts.TimeAxis()
+        self.stack = charts.StackChart(height=420, axis=self.axis)
+        self.price = charts.LineChart(theme.REGIONS, theme.REGION_COLORS, "$/MWh", height=220, axis=self.axis,
+                                      title="Regional price ($/MWh)")
         self.caption = pmui.Typography("", variant="body2", css_classes=["stack-caption"])
         self.mix = make_table(EMPTY_MIX, formatters=MIX_FORMAT, titles=MIX_TITLES, page_size=None)
         self.download = csv_button(lambda: self._stack, "fuel_stack.csv")
@@ -34,34 +37,31 @@ class GenerationTab(TabView):
         self.window.param.watch(lambda _e: self.refresh(), "changed")
         self._layout = pn.Row(
             pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(self.caption, self.plot, pmui.Typography("Fuel mix in the window", variant="subtitle1"),
-                        self.mix, sizing_mode="stretch_width"),
+            pn.Column(self.caption, pn.pane.Bokeh(self.stack.figure, sizing_mode="stretch_width"),
+                      pn.pane.Bokeh(self.price.figure, sizing_mode="stretch_width"),
+                      pmui.Typography("Fuel mix in the window", variant="subtitle1"),
+                      self.mix, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
     def _refresh(self) -> None:
-        bounds = self.window.bounds(self.store)
-        if bounds is None:
-            self.plot.object = charts.empty("No data in the warehouse yet")
+        window = self.window_bounds(self.window, self.stack, self.price)
+        if window is None:
             return
-        start, end = bounds
+        start, end, bucket = window
         region = self.region.value
-        bucket = queries.bucket_minutes(start, end)
+        self.axis.show(start, end, reset=self.selection_changed((region, self.window.key())))
         long, mix = queries.fuel_stack(self.store, region, start, end)
         self._stack = long
         self.download.filename = f"fuel_stack_{region}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}.csv"
         wide = charts.wide_on_grid(long, "fuel_class", "mw", start, end, bucket)
-        stack = (
-            charts.fuel_stack(wide, f"Generation by fuel — {region} (MW, {bucket}-min)")
-            if not long.empty
-            else charts.empty("No generation in this window", 420)
-        )
+        if long.empty:
+            self.stack.message("No generation in this window")
+        else:
+            self.stack.update(wide, f"Generation by fuel — {region} (MW, {bucket}-min)")
         regions = list(theme.REGIONS) if region == "NEM" else [region]
         prices = queries.region_price(self.store, regions, start, end)
-        price_wide = charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket)
-        price = charts.lines(price_wide, "$/MWh", "Regional price ($/MWh)", theme.REGION_COLORS, height=220,
-                             x_range=getattr(stack, "x_range", None))
-        self.plot.object = charts.stacked(stack, price)
+        self.price.update(charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket))
         total = mix.loc[mix["energy_gwh"] > 0, "energy_gwh"].sum()
         mix = mix.assign(share_pct=100 * mix["energy_gwh"] / total if total else 0.0)
         order = {f: i for i, f in enumerate(theme.order_fuels(list(mix["fuel"])))}

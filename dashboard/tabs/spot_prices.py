@@ -35,7 +35,8 @@ class SpotPricesTab(TabView):
         self.window = TimeWindow(GENERATION_PRESETS, default="24 h")
         self.cards = {r: _card(r) for r in theme.REGIONS}
         self.stamp = pmui.Typography("", variant="body2")
-        self.plot = charts.pane(360)
+        self.axis = charts.TimeAxis()
+        self.plot = charts.LineChart(theme.REGIONS, theme.REGION_COLORS, "$/MWh", height=340, axis=self.axis)
         self.table = make_table(
             empty_frame(settlementdate="datetime64[us]", **{r: "float64" for r in theme.REGIONS}),
             formatters={r: money(2) for r in theme.REGIONS}, titles={"settlementdate": "Interval ending"},
@@ -47,7 +48,8 @@ class SpotPricesTab(TabView):
             pn.Column(self.window, self.download, width=260, margin=(10, 10)),
             pn.Column(
                 pmui.Typography("Latest 5-minute price ($/MWh)", variant="subtitle1"), self.stamp,
-                pn.Row(*self.cards.values()), self.plot,
+                pn.Row(*self.cards.values()),
+                pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
                 pmui.Typography(f"Last {RECENT_HOURS} hours ($/MWh)", variant="subtitle1"), self.table,
                 sizing_mode="stretch_width",
             ),
@@ -61,16 +63,14 @@ class SpotPricesTab(TabView):
             card.objects[1].object = money_text(row["rrp"].iloc[0]) if not row.empty else "—"
         if not latest.empty:
             self.stamp.object = f"Interval ending {pd.Timestamp(latest['settlementdate'].iloc[0]):%Y-%m-%d %H:%M} (NEM time)"
-        bounds = self.window.bounds(self.store)
-        if bounds is None:
-            self.plot.object = charts.empty("No data in the warehouse yet")
+        window = self.window_bounds(self.window, self.plot)
+        if window is None:
             return
-        start, end = bounds
-        bucket = queries.bucket_minutes(start, end)
+        start, end, bucket = window
+        self.axis.show(start, end, reset=self.selection_changed(self.window.key()))
         prices = queries.region_price(self.store, list(theme.REGIONS), start, end)
-        wide = charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket)
-        self.plot.object = charts.lines(wide, "$/MWh", f"Regional price ($/MWh, {bucket}-min)", theme.REGION_COLORS,
-                                        height=340)
+        self.plot.update(charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket),
+                         f"Regional price ($/MWh, {bucket}-min)")
         recent = queries.recent_prices(self.store, end, RECENT_HOURS)
         table = recent.pivot_table(index="settlementdate", columns="region_id", values="rrp", aggfunc="first")
         table = table.sort_index(ascending=False).reset_index()

@@ -51,13 +51,15 @@ class StationTab(TabView):
         self.unit = pmui.Select(label="DUID", options=[], visible=False, sizing_mode="stretch_width")
         self.window = TimeWindow(ANALYSIS_PRESETS, default="Last 7 Days")
         self.heading = pmui.Typography("", variant="h6", css_classes=["station-heading"])
-        self.series = charts.pane(440)
-        self.tod = charts.pane(440)
+        self.axis = charts.TimeAxis()
+        self.series = charts.DualAxisChart(height=420, axis=self.axis)
+        self.tod = charts.DualAxisChart(height=420, x_format="%H:%M")
         self.summary = make_table(empty_frame(Metric="str", Value="str"), page_size=None, width=520,
                                   sizing_mode="fixed", css_classes=["station-summary"])
         self._frame = pd.DataFrame()
         self.download = csv_button(lambda: self._frame, "station.csv")
-        self.subtabs = pmui.Tabs(("Time Series", self.series), ("Time of Day", self.tod),
+        self.subtabs = pmui.Tabs(("Time Series", pn.pane.Bokeh(self.series.figure, sizing_mode="stretch_width")),
+                                 ("Time of Day", pn.pane.Bokeh(self.tod.figure, sizing_mode="stretch_width")),
                                  ("Summary", self.summary), dynamic=True, sizing_mode="stretch_width")
         self.query.param.watch(self._on_search, "value")
         self.matches.param.watch(self._on_station, "value")
@@ -80,8 +82,9 @@ class StationTab(TabView):
                 largest = duids.groupby(duids["station_name"].fillna(duids["duid"]))["registered_capacity_mw"].sum()
                 if not largest.empty:
                     first = str(largest.idxmax())
-                    self.matches.options = [first]
-                    self.matches.value = first
+                    with self.quietly():
+                        self.matches.options = [first]
+                        self.matches.value = first
         return self.index
 
     def _on_search(self, event) -> None:
@@ -90,8 +93,10 @@ class StationTab(TabView):
         if not hits:
             self.heading.object = f"No station matches “{event.new}”"
             return
-        self.matches.options = [m.station for m in hits]
-        self.matches.value = hits[0].station  # fires _on_station
+        with self.quietly():
+            self.matches.options = [m.station for m in hits]
+            self.matches.value = hits[0].station
+        self._on_station(None)
 
     def _on_station(self, _event) -> None:
         self._sync_units()
@@ -106,8 +111,9 @@ class StationTab(TabView):
             return
         units = list(self.index.units(self.matches.value)["duid"])
         if units != list(self.unit.options):
-            self.unit.options = units
-            self.unit.value = units[0] if units else None
+            with self.quietly():
+                self.unit.options = units
+                self.unit.value = units[0] if units else None
 
     def selected(self) -> tuple[str, list[str], float]:
         """(label, DUIDs, registered capacity MW) of the current selection."""
@@ -126,10 +132,12 @@ class StationTab(TabView):
         self._sync_units()
         bounds = self.window.bounds(self.store)
         if bounds is None or not self.matches.value:
-            self.series.object = charts.empty("No data in the warehouse yet")
+            for chart in (self.series, self.tod):
+                chart.message("No data in the warehouse yet")
             return
         start, end = bounds
         label, duid_list, capacity = self.selected()
+        self.axis.show(start, end, reset=self.selection_changed((label, self.window.key())))
         units = self.index.units(self.matches.value)
         info = units.iloc[0]
         self.heading.object = (
@@ -141,18 +149,18 @@ class StationTab(TabView):
         self.download.filename = f"station_{label.split(' ')[0]}_{start:%Y%m%d}_{end:%Y%m%d}.csv"
         bucket = queries.station_bucket(start, end)
         if series.empty:
-            self.series.object = charts.empty("No output in this window")
+            self.series.message("No output in this window")
         else:
             grid = charts.wide_on_grid(series.melt(id_vars=[TIME]), "variable", "value", start, end, bucket)
-            self.series.object = charts.dual_axis(grid.reset_index(), TIME,
-                                                  f"{label} — MW and regional price ({bucket}-min)")
+            self.series.update(grid.index.to_numpy(), grid["mw"].to_numpy(), grid["rrp"].to_numpy(),
+                               f"{label} — MW and regional price ({bucket}-min)")
         tod = queries.station_time_of_day(self.store, duid_list, start, end)
         if tod.empty:
-            self.tod.object = charts.empty("No output in this window")
+            self.tod.message("No output in this window")
         else:
-            tod = tod.assign(time_of_day=pd.to_datetime("1970-01-01 " + tod["time_of_day"]))
-            self.tod.object = charts.dual_axis(tod, "time_of_day", f"{label} — average by time of day (interval start)",
-                                               x_format="%H:%M")
+            x = pd.to_datetime("1970-01-01 " + tod["time_of_day"]).to_numpy()
+            self.tod.update(x, tod["mw"].to_numpy(), tod["rrp"].to_numpy(),
+                            f"{label} — average by time of day (interval start)")
         summary = queries.station_summary(self.store, duid_list, capacity, start, end)
         self.summary.value = summary_rows(summary.iloc[0], capacity)
 

@@ -7,7 +7,6 @@ Positive flow is from `from_region` to `to_region` as AEMO reports it. The band 
 
 from __future__ import annotations
 
-import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
 
@@ -18,6 +17,7 @@ from dashboard.components.tables import csv_button, empty_frame, make_table, mon
 from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
 
 TIME = charts.TIME
+PCT, LOSSES = "% of limit", "Losses"
 TEXT_COLUMNS = ("interconnector", "from_region", "to_region")
 SUMMARY_FORMATS = {
     "mean_forward_mw": number(0), "max_forward_mw": number(0), "mean_reverse_mw": number(0),
@@ -32,14 +32,6 @@ SUMMARY_TITLES = {
 }
 
 
-def flow_chart(grid: pd.DataFrame, name: str, direction: str):
-    frame = grid.assign(band_low=-grid["import_limit_mw"].abs(), band_high=grid["export_limit_mw"])
-    return charts.band_and_line(
-        frame, "band_low", "band_high", "metered_mw", f"{name} metered flow (MW, + = {direction})", "MW",
-        "Limits (import … export)", "Metered flow",
-    )
-
-
 class TransmissionTab(TabView):
     title = "Transmission"
 
@@ -48,8 +40,12 @@ class TransmissionTab(TabView):
         self.link = pmui.Select(label="Interconnector", options=[], sizing_mode="stretch_width")
         self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
         self.stats = pmui.Typography("", variant="body2")
-        self.plot = charts.pane(700)
-        self.net = charts.pane(300)
+        self.axis = charts.TimeAxis()
+        self.flow = charts.BandChart("Limits (import … export)", "Metered flow", "MW", height=320, axis=self.axis)
+        self.pct = charts.LineChart([PCT], {PCT: "#ffa726"}, PCT, height=180, fmt="0.0", axis=self.axis)
+        self.losses = charts.LineChart([LOSSES], {LOSSES: "#ef5350"}, "MW", height=180, fmt="0.0", axis=self.axis)
+        self.net = charts.LineChart(theme.REGIONS, theme.REGION_COLORS, "MW", height=280, fmt="0,0", axis=self.axis,
+                                    title="Region net import (MW, + = importing)")
         self.table = make_table(
             empty_frame(**{k: "str" if k in TEXT_COLUMNS else "float64" for k in SUMMARY_TITLES}), formatters=SUMMARY_FORMATS, titles=SUMMARY_TITLES,
             header_filters={"interconnector": {"type": "input", "func": "like", "placeholder": "filter"}},
@@ -60,33 +56,36 @@ class TransmissionTab(TabView):
         self.window.param.watch(lambda _e: self.refresh(), "changed")
         self._layout = pn.Row(
             pn.Column(self.link, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(self.stats, self.plot, pmui.Typography("Interconnector summary", variant="subtitle1"),
-                      self.table, self.net, sizing_mode="stretch_width"),
+            pn.Column(self.stats, *(pn.pane.Bokeh(c.figure, sizing_mode="stretch_width")
+                                    for c in (self.flow, self.pct, self.losses)),
+                      pmui.Typography("Interconnector summary", variant="subtitle1"), self.table,
+                      pn.pane.Bokeh(self.net.figure, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
     def _refresh(self) -> None:
-        bounds = self.window.bounds(self.store)
-        if bounds is None:
-            self.plot.object = charts.empty("No data in the warehouse yet")
+        link_charts = (self.flow, self.pct, self.losses)
+        window = self.window_bounds(self.window, *link_charts, self.net)
+        if window is None:
             return
-        start, end = bounds
-        bucket = queries.bucket_minutes(start, end)
+        start, end, bucket = window
         flows = queries.interconnector_flow(self.store, start, end)
         links = sorted(flows["interconnector_id"].unique())
         if links != list(self.link.options):
-            current = self.link.value
-            self.link.options = links
-            if current not in links and links:
-                self.link.value = links[0]  # fires refresh again with a link chosen
-                return
+            with self.quietly():
+                self.link.options = links
+                if self.link.value not in links:
+                    self.link.value = links[0] if links else None
+        name = self.link.value
+        self.axis.show(start, end, reset=self.selection_changed((name, self.window.key())))
         summary = queries.interconnector_summary(self.store, start, end)
         self.table.value = summary
         self.download.filename = f"interconnectors_{start:%Y%m%d}_{end:%Y%m%d}.csv"
-        name = self.link.value
         one = flows[flows["interconnector_id"] == name]
         if one.empty:
-            self.plot.object = charts.empty("No interconnector data in this window")
+            for chart in link_charts:
+                chart.message("No interconnector data in this window")
+            self.stats.object = ""
         else:
             grid = charts.wide_on_grid(
                 one.melt(id_vars=[TIME], value_vars=["metered_mw", "export_limit_mw", "import_limit_mw",
@@ -94,14 +93,12 @@ class TransmissionTab(TabView):
                 "variable", "value", start, end, bucket,
             )
             direction = f"{one['from_region'].iloc[0]} → {one['to_region'].iloc[0]}"
-            flow = flow_chart(grid.reset_index(), name, direction)
-            pct = charts.lines(grid[["pct_of_limit"]].rename(columns={"pct_of_limit": "% of limit"}), "% of limit",
-                               f"{name} flow as % of limit", {"% of limit": "#ffa726"}, height=180, fmt="0.0",
-                               x_range=flow.x_range)
-            losses = charts.lines(grid[["losses_mw"]].rename(columns={"losses_mw": "Losses"}), "MW",
-                                  f"{name} losses (MW)", {"Losses": "#ef5350"}, height=180, fmt="0.0",
-                                  x_range=flow.x_range)
-            self.plot.object = charts.stacked(flow, pct, losses)
+            self.flow.update(grid.index.to_numpy(), -grid["import_limit_mw"].abs().to_numpy(),
+                             grid["export_limit_mw"].to_numpy(), grid["metered_mw"].to_numpy(),
+                             f"{name} metered flow (MW, + = {direction})")
+            self.pct.update(grid[["pct_of_limit"]].rename(columns={"pct_of_limit": PCT}),
+                            f"{name} flow as % of limit")
+            self.losses.update(grid[["losses_mw"]].rename(columns={"losses_mw": LOSSES}), f"{name} losses (MW)")
             row = summary[summary["interconnector"] == name]
             if not row.empty:
                 r = row.iloc[0]
@@ -110,9 +107,7 @@ class TransmissionTab(TabView):
                     f"({r['pct_time_binding']:.1f}% of the window) · losses {r['losses_mwh']:,.0f} MWh"
                 )
         net = queries.region_net_flow(self.store, start, end)
-        net_wide = charts.wide_on_grid(net, "region_id", "net_import_mw", start, end, bucket)
-        self.net.object = charts.lines(net_wide, "MW", "Region net import (MW, + = importing)",
-                                       theme.REGION_COLORS, height=280, fmt="0,0")
+        self.net.update(charts.wide_on_grid(net, "region_id", "net_import_mw", start, end, bucket))
 
     def __panel__(self):
         return self._layout

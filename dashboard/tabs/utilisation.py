@@ -30,32 +30,32 @@ class UtilisationTab(TabView):
         super().__init__(store, **params)
         self.region = pmui.RadioBoxGroup(label="Region", options=list(theme.REGION_CHOICES), value="NEM", inline=False)
         self.window = TimeWindow(GENERATION_PRESETS, default="48 h")
-        self.plot = charts.pane(420)
+        self.axis = charts.TimeAxis()
+        self.plot = charts.LineChart(theme.FUEL_ORDER, theme.FUEL_COLORS, "Utilisation %", height=400, fmt="0.0",
+                                     axis=self.axis)
         self.table = make_table(EMPTY, formatters=FORMATS, titles=TITLES, page_size=None)
         self.download = csv_button(lambda: self.table.value, "capacity_factor.csv")
         self.region.param.watch(lambda _e: self.refresh(), "value")
         self.window.param.watch(lambda _e: self.refresh(), "changed")
         self._layout = pn.Row(
             pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(self.plot, pmui.Typography("Capacity factor by fuel", variant="subtitle1"), self.table,
+            pn.Column(pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
+                      pmui.Typography("Capacity factor by fuel", variant="subtitle1"), self.table,
                       sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
     def _refresh(self) -> None:
-        bounds = self.window.bounds(self.store)
-        if bounds is None:
-            self.plot.object = charts.empty("No data in the warehouse yet")
+        window = self.window_bounds(self.window, self.plot)
+        if window is None:
             return
-        start, end = bounds
+        start, end, bucket = window
         region = self.region.value
-        bucket = queries.bucket_minutes(start, end)
+        self.axis.show(start, end, reset=self.selection_changed((region, self.window.key())))
         long = queries.utilisation(self.store, region, start, end)
-        wide = charts.wide_on_grid(long, "fuel_class", "utilisation_pct", start, end, bucket)
-        wide = wide[theme.order_fuels(list(wide.columns))]
-        self.plot.object = charts.lines(
-            wide, "Utilisation %", f"Utilisation by fuel — {region} (% of registered capacity, {bucket}-min)",
-            theme.FUEL_COLORS, height=400, fmt="0.0",
+        self.plot.update(
+            charts.wide_on_grid(long, "fuel_class", "utilisation_pct", start, end, bucket),
+            f"Utilisation by fuel — {region} (% of registered capacity, {bucket}-min)",
         )
         table = queries.capacity_factor(self.store, region, start, end)
         self.table.value = table

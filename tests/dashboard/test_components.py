@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.cli import basic_auth, is_loopback
-from dashboard.components.charts import runs
+from dashboard.components.charts import TimeAxis, epoch_ms, gap_closed, runs
 from dashboard.components.search import StationIndex
 from dashboard.store import Store
 from dashboard.tabs.price_analysis import build_pivot_frame
@@ -31,6 +31,33 @@ def test_runs_split_on_gaps() -> None:
     present = np.array([False, True, True, False, True, False, False, True, True])
     assert runs(present) == [slice(1, 3), slice(4, 5), slice(7, 9)]
     assert runs(np.array([False, False])) == []
+
+
+def test_gap_closed_areas_have_no_height_across_a_gap() -> None:
+    """Two runs, each framed by zero-height points at its own x: nothing is drawn between them."""
+    x = np.arange(6) * 10
+    present = np.array([True, True, False, False, True, True])
+    y = np.array([5.0, 6.0, np.nan, np.nan, 7.0, 8.0])
+    out = gap_closed(x, {"y": y}, present)
+    assert list(out["x"]) == [0, 0, 10, 10, 40, 40, 50, 50]
+    assert list(out["y"]) == [0, 5, 6, 0, 0, 7, 8, 0]
+    assert gap_closed(x, {"y": y}, np.zeros(6, bool))["x"].size == 0
+
+
+def test_time_axis_keeps_a_zoom_until_the_selection_changes() -> None:
+    axis = TimeAxis()
+    t0, t1 = dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 3)
+    axis.show(t0, t1, reset=True)
+    assert (axis.range.start, axis.range.end) == (epoch_ms(t0), epoch_ms(t1))
+    later = t1 + dt.timedelta(minutes=5)
+    axis.show(t0 + dt.timedelta(minutes=5), later, reset=False)  # new data, nobody zoomed: follow it
+    assert axis.range.end == epoch_ms(later)
+    axis.range.update(start=epoch_ms(t0 + dt.timedelta(hours=6)), end=epoch_ms(t0 + dt.timedelta(hours=9)))  # user
+    axis.show(t0 + dt.timedelta(minutes=10), later + dt.timedelta(minutes=5), reset=False)
+    assert axis.range.start == epoch_ms(t0 + dt.timedelta(hours=6))  # zoom kept
+    assert axis.range.reset_end == epoch_ms(later + dt.timedelta(minutes=5))  # reset tool goes to the new window
+    axis.show(t0, t1, reset=True)  # another region or window
+    assert (axis.range.start, axis.range.end) == (epoch_ms(t0), epoch_ms(t1))
 
 
 @pytest.mark.parametrize(("hours", "bucket"), [(24, 5), (48, 5), (49, 30), (24 * 7, 30), (24 * 30, 60)])
@@ -131,5 +158,37 @@ def test_every_tab_copes_with_an_empty_warehouse(tmp_path: Path) -> None:
     app = NemApp(store)
     for i in range(len(app.views)):
         app.view(i).refresh()
+    assert app.view(0).stack.label.visible and app.view(0).stack.label.text == "No data in the warehouse yet"
     assert "no data yet" in footer_text(store)
     assert not store.is_demo()
+
+
+def test_a_region_switch_patches_the_charts_in_place(demo: Path) -> None:
+    """Figures and renderers are built once per session; a switch only replaces data and legends."""
+    from dashboard.tabs.generation import GenerationTab
+
+    tab = GenerationTab(Store(demo / "warehouse"))
+    tab.refresh()
+    figure, renderers = tab.stack.figure, list(tab.stack.figure.renderers)
+    nem = dict(tab.stack.areas.data)
+    assert tab.stack.items["Coal"].visible and not tab.stack.items["Transmission"].visible
+    tab.region.value = "SA1"  # the watcher refreshes
+    assert tab.stack.figure is figure and tab.stack.figure.renderers == renderers
+    assert not tab.stack.items["Coal"].visible and tab.stack.items["Transmission"].visible
+    assert not np.array_equal(nem["pf0"], tab.stack.areas.data["pf0"])  # NEM coal vs none in SA1
+    assert not np.isnan(tab.stack.areas.data["pf0"]).any()
+    assert [r.visible for r in tab.price.renderers.values()] == [k == "SA1" for k in tab.price.keys]
+
+
+def test_opening_the_station_tab_queries_once(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choosing the default station and its DUIDs must not refresh the tab again and again."""
+    from dashboard.tabs.station import StationTab
+
+    tab = StationTab(Store(demo / "warehouse"))
+    calls = []
+    original = tab._refresh
+    monkeypatch.setattr(tab, "_refresh", lambda: (calls.append(1), original()))
+    tab.refresh()
+    assert len(calls) == 1 and tab.matches.value and tab.unit.options
+    tab.query.value = "Bayswter"
+    assert len(calls) == 2 and tab.matches.value == "Bayswater Power Station"
