@@ -7,7 +7,7 @@ import panel_material_ui as pmui
 
 from dashboard import queries, theme
 from dashboard.components import charts
-from dashboard.components.base import TabView
+from dashboard.components.base import TabView, after_first_paint
 from dashboard.components.tables import csv_button, empty_frame, make_table, number, percent
 from dashboard.components.time_window import GENERATION_PRESETS, TimeWindow
 
@@ -39,8 +39,8 @@ class GenerationTab(TabView):
             pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
             pn.Column(self.caption, pn.pane.Bokeh(self.stack.figure, sizing_mode="stretch_width"),
                       pn.pane.Bokeh(self.price.figure, sizing_mode="stretch_width"),
-                      pmui.Typography("Fuel mix in the window", variant="subtitle1"),
-                      self.mix, sizing_mode="stretch_width"),
+                      after_first_paint(pmui.Typography("Fuel mix in the window", variant="subtitle1"), self.mix),
+                      sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
