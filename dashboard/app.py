@@ -48,7 +48,10 @@ class NemApp:
         self.slots = [pn.Column(sizing_mode="stretch_width") for _ in TAB_CLASSES]
         self.tabs = pmui.Tabs(
             *((cls.title, slot) for cls, slot in zip(TAB_CLASSES, self.slots, strict=True)),
-            dynamic=True, sizing_mode="stretch_width",
+            # Not dynamic: a dynamic pmui Tabs detaches a hidden tab's Bokeh views, and the theme
+            # toggle then re-laid them out ("reading 'top_panel'"). Hidden slots stay empty until
+            # first opened, so the first page is no heavier.
+            dynamic=False, sizing_mode="stretch_width",
         )
         self.footer = pmui.Typography(footer_text(store), variant="caption", css_classes=["nem-footer"],
                                       sizing_mode="stretch_width", margin=(10, 10))
