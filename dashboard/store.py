@@ -90,6 +90,11 @@ class Store:
                 self._demo = None
             return self._version
 
+    def clear_cache(self) -> None:
+        """Forget cached results (benchmarks measure the queries a new selection would run)."""
+        with self._lock:
+            self._cache.clear()
+
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Run a constant SQL text with bound parameters; cached per manifest version. Do not mutate the result."""
         key = (self._version, sql, _freeze(params))
