@@ -203,9 +203,9 @@ class StackChart(Chart):
         parts.update({"n" + self.key[f]: np.clip(filled[f], None, 0) for f in self.negative})
         self.areas.data = gap_closed(x, parts, present)
         shown = [f for f in self.FUELS if f in wide.columns and wide[f].notna().any()]
-        nan = np.full(len(wide), np.nan)
+        gap = np.where(present, 0.0, np.nan)  # hover: 0 MW for a fuel without a row, nothing in a gap
         hover = {TIME: x, "net": wide.sum(axis=1, min_count=1).to_numpy()}
-        hover.update({self.key[f]: (wide[f].to_numpy() if f in wide.columns else nan) for f in self.FUELS})
+        hover.update({self.key[f]: filled[f] + gap for f in self.FUELS})
         self.hover_source.data = hover
         self.hover.tooltips = [TIME_TIP, ("Net", "@net{0,0} MW")] + [
             (f, f"@{self.key[f]}{{0,0}} MW") for f in reversed(shown)

@@ -178,6 +178,9 @@ def test_a_region_switch_patches_the_charts_in_place(demo: Path) -> None:
     assert not np.array_equal(nem["pf0"], tab.stack.areas.data["pf0"])  # NEM coal vs none in SA1
     assert not np.isnan(tab.stack.areas.data["pf0"]).any()
     assert [r.visible for r in tab.price.renderers.values()] == [k == "SA1" for k in tab.price.keys]
+    hover = tab.stack.hover_source.data
+    present = ~np.isnan(hover["net"])
+    assert present.any() and not np.isnan(hover[tab.stack.key["Pumps"]][present]).any()  # no row = 0 MW, not NaN
 
 
 def test_opening_the_station_tab_queries_once(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
