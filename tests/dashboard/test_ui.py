@@ -204,6 +204,15 @@ def test_new_interval_appears_without_reload(app, demo: Path) -> None:
     wait_until(lambda: caption(page).startswith("VIC1"), what="VIC1 caption")
     before = newest_interval(demo / "warehouse")
     assert f"Last Updated: {before}" in text_of(page, "nem-footer")
+    # pan the stack (the default drag tool): the refresh below must keep the user's view
+    window = stack_x_range(page)
+    box = page.locator("canvas").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    panned = wait_until(lambda: (r := stack_x_range(page)) != window and r, what="panned range")
+    time.sleep(0.5)  # the range change travels back to the server
     added = append_intervals(demo / "mirror", count=1)
     assert added
     ingest_mirror(demo / "mirror", demo / "warehouse", compact=False)
@@ -214,3 +223,19 @@ def test_new_interval_appears_without_reload(app, demo: Path) -> None:
     # the stack moved with the data and kept the user's region
     wait_until(lambda: caption(page).startswith("VIC1") and f"→ {after}" in caption(page), what="stack refresh")
     assert page.get_by_role("radio", name="VIC1").first.is_checked()
+    assert stack_x_range(page) == panned  # new data did not undo the pan
+    page.get_by_role("radio", name="SA1").first.check()  # a new selection shows the whole window again
+    reset = wait_until(lambda: caption(page).startswith("SA1") and stack_x_range(page), what="SA1 stack")
+    assert reset[1] - reset[0] == pytest.approx(window[1] - window[0]) and reset[1] > window[1]
+
+
+def stack_x_range(page) -> list[float]:
+    """[start, end] (ms) of the Generation stack's x range as the browser has it."""
+    return page.evaluate("""() => {
+        for (const m of Bokeh.documents[0].all_models) {
+            if (m.title && m.title.text && m.title.text.startsWith("Generation by fuel")) {
+                return [m.x_range.start, m.x_range.end];
+            }
+        }
+        return null;
+    }""")
