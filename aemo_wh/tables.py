@@ -18,6 +18,9 @@ class TableSpec:
     interval_minutes: int = 5
     sort_by: tuple[str, ...] = ()  # monthly compaction order; default (first non-time key, time)
     latest_by: str = "lastchanged"  # newest wins per primary key
+    # A reference table (no time column) is either merged by `Writer.publish` (newest wins per key)
+    # or, with replace_only, written whole by `Writer.replace_table` and nothing else (duid_info).
+    replace_only: bool = False
 
     @property
     def month_sort(self) -> tuple[str, ...]:
@@ -52,7 +55,11 @@ ROOFTOP_PV_ACTUAL = TableSpec(
 TRADING_PRICE = TableSpec(
     "trading_price", ("TRADING", "PRICE"), ("settlementdate", "regionid", "runno"), "settlementdate", 30
 )
-DUID_INFO = TableSpec("duid_info", ("REGISTRY", "DUID_INFO"), ("duid",), None, 0)
+DUID_INFO = TableSpec("duid_info", ("REGISTRY", "DUID_INFO"), ("duid",), None, 0, replace_only=True)
+# MMSDM monthly INTERCONNECTOR table: REGIONFROM / REGIONTO per interconnector id (one row per id).
+MARKET_CONFIG_INTERCONNECTOR = TableSpec(
+    "market_config_interconnector", ("MARKET_CONFIG", "INTERCONNECTOR"), ("interconnectorid",), None, 0
+)
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -65,5 +72,6 @@ TABLES: dict[str, TableSpec] = {
         ROOFTOP_PV_ACTUAL,
         TRADING_PRICE,
         DUID_INFO,
+        MARKET_CONFIG_INTERCONNECTOR,
     )
 }
