@@ -42,6 +42,11 @@ EMPTY_COLUMNS: dict[str, dict[str, str]] = {
         "settlementdate": TS, "runno": NUM, "interconnectorid": STR, "dispatchinterval": STR,
         "intervention": NUM, "from_regionid": STR, "to_regionid": STR, "irlf": NUM, "mwflow": NUM,
         "meteredmwflow": NUM, "from_region_mw_losses": NUM, "to_region_mw_losses": NUM, "lastchanged": TS,
+        "region_source": STR,
+    },
+    "market_config_interconnector": {
+        "interconnectorid": STR, "regionfrom": STR, "rsoid": STR, "regionto": STR, "description": STR,
+        "lastchanged": TS,
     },
     "rooftop_pv_actual": {
         "interval_datetime": TS, "regionid": STR, "power": NUM, "qi": NUM, "type": STR, "lastchanged": TS,

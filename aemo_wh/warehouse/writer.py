@@ -162,7 +162,9 @@ class Writer:
     @staticmethod
     def _check_spec(spec: TableSpec) -> None:
         if spec.time_column is None:
-            raise ValueError(f"{spec.name} is a reference table: use replace_table()")
+            if spec.replace_only:
+                raise ValueError(f"{spec.name} is a reference table: use replace_table()")
+            return  # merged into the live reference file (`_land_ref`)
         if spec.time_column not in spec.primary_key:
             # the merge only compares rows of overlapping time ranges, which needs time in the key
             raise ValueError(f"{spec.name}: the primary key must contain the time column {spec.time_column}")
@@ -175,6 +177,9 @@ class Writer:
         return merge.dedupe_latest(merge.normalize(table, spec), spec)
 
     def _land(self, spec: TableSpec, t: pa.Table, source_file: str) -> None:
+        if spec.time_column is None:
+            self._land_ref(spec, t)
+            return
         stem = layout.safe_stem(source_file)
         add: list[FileEntry] = []
         remove: list[FileEntry] = []
@@ -290,6 +295,24 @@ class Writer:
             return layout.day_path(spec.name, date)
         return layout.interval_path(spec.name, date, layout.safe_stem(e.source or "merged"))
 
+    def _land_ref(self, spec: TableSpec, t: pa.Table) -> None:
+        """Merge `t` into a reference table (one `ref` file): newest `latest_by` wins per key, ties to `t`.
+
+        Reference tables are small (the MMSDM INTERCONNECTOR table has ~10 rows), so the live file is
+        read whole. Nothing is written when the merged rows equal the live ones (a re-landed snapshot).
+        """
+        live = list(self.manifest(spec.name).files)
+        old = merge.unify([pq.read_table(self.root / e.path) for e in live]) if live else None
+        merged = merge.dedupe_latest(merge.unify([old, t]) if old is not None else t, spec)
+        if old is not None and _same_rows(old, merged, spec):
+            return
+        try:
+            entry = self.write_file(merged, layout.ref_path(spec.name), level="ref", date="", time_column=None)
+            self.swap(spec.name, [entry], live)
+        except BaseException:
+            self.abandon()
+            raise
+
     def replace_table(self, spec: TableSpec, table: pa.Table) -> int:
         """Replace a whole reference table (e.g. duid_info) with `table` (level "ref")."""
         t = merge.dedupe_latest(merge.normalize(table, spec), spec)
@@ -381,3 +404,16 @@ class Writer:
         from aemo_wh.warehouse.compaction import apply_retention
 
         return apply_retention(self, days_by_table, now=now)
+
+
+def _same_rows(a: pa.Table, b: pa.Table, spec: TableSpec) -> bool:
+    """True when two versions of a reference table hold the same rows (`_source_file` aside)."""
+    if a.num_rows != b.num_rows or set(a.column_names) != set(b.column_names):
+        return False
+    cols = sorted(c for c in a.column_names if c != "_source_file")
+    order = [(c, "ascending") for c in spec.primary_key]
+    a2, b2 = a.select(cols).sort_by(order), b.select(cols).sort_by(order)
+    try:
+        return a2.equals(b2.cast(a2.schema))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
