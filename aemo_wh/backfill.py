@@ -23,6 +23,11 @@ How (bounded memory, resumable):
   was on, and the rows that file had already published are merged, not duplicated (the writer
   keeps one row per primary key).
 * Progress: a bar (files, MB, rows, ETA) on a terminal, plain log lines otherwise.
+
+`dispatch_interconnection` is derived from whole DispatchIS files (it needs the same file's
+INTERCONNECTORRES rows), so a month loaded from MMSDM has none; for those months the dispatch_is
+plan includes the month's INTERCONNECTOR file (`market_config_interconnector`), from which
+`interconnector_flow` takes the from/to regions.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ MMSDM_TABLES = {
     "dispatch_regionsum": "DISPATCHREGIONSUM",
     "dispatch_interconnectorres": "DISPATCHINTERCONNECTORRES",
     "dispatch_interconnection": "DISPATCH_INTERCONNECTION",
+    "market_config_interconnector": "INTERCONNECTOR",  # one small snapshot per month: from/to regions
     "rooftop_pv_actual": "ROOFTOP_PV_ACTUAL",
     "trading_price": "TRADINGPRICE",
 }
@@ -156,8 +162,9 @@ def build_plan(
             if month not in mmsdm_listings:
                 mmsdm_listings[month] = _list_or_empty(client, mmsdm_dir(month))
             got = _mmsdm_files(src, month, mmsdm_listings[month])
-            if got:
-                wanted.extend(got)
+            wanted.extend(got)
+            # A reference snapshot (INTERCONNECTOR) brings no intervals: alone it does not cover the month.
+            if any(not _is_reference(src, f.name) for f in got):
                 monthly_from.add(month)
             else:
                 missing.append((src.name, f"{month:%Y-%m}"))
@@ -203,6 +210,13 @@ def _archive_files(client: Any, src: Source, first: dt.date, last: dt.date) -> l
             continue
         out.append(PlannedFile(src.name, "archive", entry.name, entry.url, entry.size, start, end, entry))
     return out
+
+
+def _is_reference(src: Source, name: str) -> bool:
+    """True when a monthly file holds one of `src`'s reference tables (no time column)."""
+    parsed = parse_mmsdm_name(name)
+    refs = {MMSDM_TABLES[t.name] for t in src.tables if t.time_column is None and t.name in MMSDM_TABLES}
+    return parsed is not None and parsed[0] in refs
 
 
 def _mmsdm_files(src: Source, month: dt.date, entries: Iterable[Any]) -> list[PlannedFile]:
@@ -469,6 +483,9 @@ def _land_monthly(
                     continue
                 chunk = with_source_file(chunk, f.name)
                 table = concat_by_name([held[spec.name][1], chunk]) if spec.name in held else chunk
+                if spec.time_column is None:  # a reference snapshot: small, published whole at the end
+                    held[spec.name] = (spec, table)
+                    continue
                 ready, rest = _split_finished_days(table, spec)
                 held[spec.name] = (spec, rest)
                 if ready.num_rows:

@@ -4,7 +4,10 @@ Current: Reports/Current/DispatchIS_Reports/  (one zip per interval, up to 7 tab
 Archive: Reports/Archive/DispatchIS_Reports/  (daily zip of the Current zips)
 Tables:  DISPATCH,PRICE -> dispatch_price; DISPATCH,REGIONSUM -> dispatch_regionsum;
          DISPATCH,INTERCONNECTORRES -> dispatch_interconnectorres;
-         DISPATCH,INTERCONNECTION -> dispatch_interconnection (one row per interconnector, below)
+         DISPATCH,INTERCONNECTION -> dispatch_interconnection (one row per interconnector, below);
+         MARKET_CONFIG,INTERCONNECTOR -> market_config_interconnector (REGIONFROM / REGIONTO per id;
+         only in the MMSDM monthly PUBLIC_DVD_INTERCONNECTOR file, which backfill plans for the
+         months it loads from MMSDM, where there are no DispatchIS files to derive the regions from)
 
 DISPATCH,INTERCONNECTION has one row per *region pair* (FROM_REGIONID, TO_REGIONID) and no
 interconnector id; its MWFLOW is the sum of the pair's interconnectors' MWFLOW in
@@ -27,6 +30,7 @@ from aemo_wh.tables import (
     DISPATCH_INTERCONNECTORRES,
     DISPATCH_PRICE,
     DISPATCH_REGIONSUM,
+    MARKET_CONFIG_INTERCONNECTOR,
     TableSpec,
 )
 
@@ -133,6 +137,12 @@ SOURCE = Source(
     archive_dir="Reports/Archive/DispatchIS_Reports/",
     file_pattern=r"PUBLIC_DISPATCHIS_(?P<interval>\d{12})_\d{16}\.zip",
     archive_pattern=r"PUBLIC_DISPATCHIS_(?P<start>\d{8})\.zip",
-    tables=(DISPATCH_PRICE, DISPATCH_REGIONSUM, DISPATCH_INTERCONNECTORRES, DISPATCH_INTERCONNECTION),
+    tables=(
+        DISPATCH_PRICE,
+        DISPATCH_REGIONSUM,
+        DISPATCH_INTERCONNECTORRES,
+        DISPATCH_INTERCONNECTION,
+        MARKET_CONFIG_INTERCONNECTOR,
+    ),
     transforms={DISPATCH_INTERCONNECTION.name: interconnection_per_interconnector},
 )
