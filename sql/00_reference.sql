@@ -6,8 +6,9 @@
 -- Keys:     fuel_class; interconnector_id
 -- Sources:  docs/architecture.md (fuel classes); getvariable('interconnector_ref_file') (set by
 --           aemo_wh.views before this file runs)
--- Caveats:  interconnectors is only a fallback: interconnector_flow takes from/to regions from
---           dispatch_interconnection rows of the same interval first.
+-- Caveats:  interconnectors is only the last fallback: interconnector_flow takes from/to regions
+--           from dispatch_interconnection rows of the same interval, then from the MMSDM
+--           INTERCONNECTOR table (market_config_interconnector), first.
 
 create or replace view fuel_classes as
 select * from (values
