@@ -13,6 +13,10 @@ Types: columns are matched by name and lower-cased. Timestamps `"YYYY/MM/DD HH:M
 naive `timestamp[us]` (NEM time); numbers `float64`; identifiers (names ending in `ID`, plus
 `ID_COLUMNS`) stay strings. The first four fields (row type, report, sub-type, version) are
 dropped by position, never by name.
+
+This module reads a whole file into memory (every Current / Archive file, and the tests). The
+chunked reader for the monthly MMSDM files lives in `aemo_wh.mms_stream`, on top of the row
+helpers here; its names (`iter_table_chunks`, `verify_footer`) stay importable from this module.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,7 +51,7 @@ _TS_AS_DICT = pa.dictionary(pa.int32(), pa.string())  # read, then parsed per di
 MAX_ZIP_DEPTH = 2  # AEMO never nests deeper than a zip of zips
 MAX_UNCOMPRESSED = 8 * 1024**3  # zip-bomb guard for one source file
 
-_FOOTER = re.compile(rb'^C,"?END OF REPORT"?,(\d+)\s*$')
+FOOTER_RE = re.compile(rb'^C,"?END OF REPORT"?,(\d+)\s*$')
 
 
 @dataclass(frozen=True)
@@ -145,14 +148,14 @@ def _scan_csv(data: bytes, name: str) -> _Scanned:
     """Check the structure of one CSV (C header, I/D rows, footer) without parsing values."""
     if not data.strip():
         raise BadSourceFile(f"{name}: empty file")
-    _reject_non_csv(data, name)
+    reject_non_csv(data, name)
     single = _single_table(data, name)
     if single is not None:
         return single
-    marks = _row_marks(data)
+    marks = row_marks(data)
     if not marks or marks[0] != 0 or not data.startswith(b"C,"):
         raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
-    header = FileHeader.from_row(_line_at(data, 0), name)
+    header = FileHeader.from_row(line_at(data, 0), name)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     blocks: list[tuple[TableKey, tuple[str, ...], memoryview]] = []
     footer: int | None = None
@@ -160,26 +163,17 @@ def _scan_csv(data: bytes, name: str) -> _Scanned:
     view = memoryview(data)
     for i, start in enumerate(marks[:-1]):
         end = marks[i + 1]
-        row = _line_at(data, start)
+        row = line_at(data, start)
         body_start = start + len(row) + 1
         if data.startswith(b"C,", start):
-            m = _FOOTER.match(row.rstrip(b"\r"))
-            if m:
-                footer = int(m.group(1))
-            elif start != 0:
-                raise BadSourceFile(f"{name}: unexpected C row at byte {start}: {row[:80]!r}")
-            if body_start < end and data[body_start:end].strip():
-                raise BadSourceFile(f"{name}: rows after a C row at byte {start} have no I row")
+            footer = check_c_row(row, data, body_start, end, name, header=start == 0, where=f" at byte {start}")
             continue
-        key, columns = _i_row(row, name)
-        _check_block(data, body_start, end, key, name)
+        key, columns = parse_i_row(row, name)
+        check_block(data, body_start, end, key, name)
         blocks.append((key, tuple(columns), view[body_start:end]))
     checked = 0
     if footer is not None:
-        if footer != lines:
-            raise BadSourceFile(
-                f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
-            )
+        check_footer(footer, lines, name)
         checked = 1
     return _Scanned(name, header, lines, checked, blocks)
 
@@ -223,97 +217,28 @@ def _single_table(data: bytes, name: str) -> _Scanned | None:
     (it costs ~1 s per 400 MB). Returns None when the file is anything else."""
     if not data.startswith(b"C,"):
         return None
-    head = _line_at(data, 0)
+    head = line_at(data, 0)
     i_start = len(head) + 1
     if not data.startswith(b"I,", i_start):
         return None
-    i_row = _line_at(data, i_start)
+    i_row = line_at(data, i_start)
     body = i_start + len(i_row) + 1
     trimmed = len(data.rstrip(b"\r\n"))
     last = data.rfind(b"\n", 0, trimmed) + 1
     if last <= body or not data.startswith(b"C,", last):
         return None
-    m = _FOOTER.match(_line_at(data, last).rstrip(b"\r"))
+    m = FOOTER_RE.match(line_at(data, last).rstrip(b"\r"))
     if not m:
         return None
-    key, columns = _i_row(i_row, name)
-    prefix = ("D," + ",".join(key) + ",").encode("ascii")
+    key, columns = parse_i_row(i_row, name)
+    prefix = d_prefix(key)
     n_body = data.count(b"\n", body, last)
     if data.count(b"\n" + prefix, body - 1, last) != n_body:
         return None  # more tables, or a bad row: the general path finds and names it
     lines = data.count(b"\n", 0, body) + n_body + data.count(b"\n", last) + (0 if data.endswith(b"\n") else 1)
-    footer = int(m.group(1))
-    if footer != lines:
-        raise BadSourceFile(
-            f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
-        )
+    check_footer(int(m.group(1)), lines, name)
     header = FileHeader.from_row(head, name)
     return _Scanned(name, header, lines, 1, [(key, tuple(columns), memoryview(data)[body:last])])
-
-
-def iter_table_chunks(
-    source: str | Path | BinaryIO, chunk_bytes: int = 16 * 1024**2, name: str | None = None
-) -> Iterator[tuple[TableKey, pa.Table]]:
-    """Stream (table key, Arrow chunk) pairs from a large CSV (or a zip holding one CSV).
-
-    Memory stays bounded by `chunk_bytes` (plus one parsed chunk): the monthly MMSDM files are
-    hundreds of MB. Each chunk is cut at a line end; the same checks as `parse_csv` apply,
-    including the footer count at the end. Chunks of one table may differ in inferred type only
-    where a column is entirely empty in a chunk; callers should use `conform()` when concatenating.
-    """
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        name = name or path.name
-        with path.open("rb") as raw:
-            if raw.read(4).startswith(b"PK"):
-                raw.seek(0)
-                yield from _iter_zip_chunks(raw, chunk_bytes, name)
-            else:
-                raw.seek(0)
-                yield from _iter_stream_chunks(raw, chunk_bytes, name)
-    else:
-        yield from _iter_stream_chunks(source, chunk_bytes, name or "<stream>")
-
-
-def verify_footer(source: str | Path, name: str | None = None) -> int:
-    """Stream a large CSV (or single-CSV zip) once, counting lines, and check its END OF REPORT
-    footer; returns the line count. Used before publishing a file chunk by chunk, so a truncated
-    monthly file is rejected before any of it lands (~0.3 s per 400 MB)."""
-    path = Path(source)
-    name = name or path.name
-    with path.open("rb") as raw:
-        is_zip = raw.read(4).startswith(b"PK")
-    if is_zip:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                member = next((i for i in zf.infolist() if i.filename.lower().endswith(".csv")), None)
-                if member is None:
-                    raise BadSourceFile(f"{name}: zip holds no CSV file")
-                with zf.open(member) as fh:
-                    return _count_and_check(fh, name)
-        except (zipfile.BadZipFile, EOFError) as exc:
-            raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
-    with path.open("rb") as fh:
-        return _count_and_check(fh, name)
-
-
-def _count_and_check(fh: BinaryIO, name: str) -> int:
-    lines = 0
-    tail = b""
-    last = b""
-    while block := fh.read(1 << 22):
-        lines += block.count(b"\n")
-        last = block
-        tail = (tail + block)[-256:]
-    if last and not last.endswith(b"\n"):
-        lines += 1
-    footer_line = tail.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r")
-    m = _FOOTER.match(footer_line)
-    if m and int(m.group(1)) != lines:
-        raise BadSourceFile(
-            f"{name}: footer says {int(m.group(1))} lines but the file has {lines} (truncated or altered)"
-        )
-    return lines
 
 
 def concat_by_name(tables: list[pa.Table]) -> pa.Table:
@@ -343,7 +268,8 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 # Containers
 
 
-def _reject_non_csv(data: bytes, name: str) -> None:
+def reject_non_csv(data: bytes, name: str) -> None:
+    """Raise BadSourceFile when `data` starts like an HTML/XML page (an error page served as a file)."""
     head = data[:512].lstrip().lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in head:
         raise BadSourceFile(f"{name}: is an HTML page, not an AEMO file (error page served as data?)")
@@ -354,7 +280,7 @@ def _iter_csvs(data: bytes, name: str, depth: int, budget: list[int]) -> Iterato
     if not data:
         raise BadSourceFile(f"{name}: empty file")
     if not data.startswith(b"PK"):
-        _reject_non_csv(data, name)
+        reject_non_csv(data, name)
         yield name, data
         return
     if depth >= MAX_ZIP_DEPTH:
@@ -384,10 +310,10 @@ def _iter_csvs(data: bytes, name: str, depth: int, budget: list[int]) -> Iterato
 
 
 # ---------------------------------------------------------------------------------------------
-# Rows and blocks
+# Rows and blocks (also used by the streaming reader, aemo_wh.mms_stream)
 
 
-def _row_marks(data: bytes, start: int = 0, end: int | None = None) -> list[int]:
+def row_marks(data: bytes, start: int = 0, end: int | None = None) -> list[int]:
     """Offsets of the lines in data[start:end] that start with `I,` or `C,` (bytes.find is
     memchr-fast; a MULTILINE regex over hundreds of MB is ~10x slower)."""
     end = len(data) if end is None else end
@@ -401,12 +327,14 @@ def _row_marks(data: bytes, start: int = 0, end: int | None = None) -> list[int]
     return marks
 
 
-def _line_at(data: bytes, start: int) -> bytes:
+def line_at(data: bytes, start: int) -> bytes:
+    """The line that starts at offset `start`, without its newline."""
     end = data.find(b"\n", start)
     return data[start : len(data) if end < 0 else end]
 
 
-def _i_row(row: bytes, name: str) -> tuple[TableKey, list[str]]:
+def parse_i_row(row: bytes, name: str) -> tuple[TableKey, list[str]]:
+    """The table key and lower-cased column names of an `I` row (duplicate names get `_dup`)."""
     text = row.rstrip(b"\r").decode("ascii", "replace")
     fields = next(csv.reader([text]))
     if len(fields) < 5:
@@ -475,15 +403,38 @@ def _fix_types(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names) if changed else table
 
 
-def _parse_block(data: bytes, start: int, end: int, key: TableKey, columns: list[str], name: str) -> pa.Table:
-    """Parse data[start:end] (D rows of one table) with pyarrow."""
-    _check_block(data, start, end, key, name)
-    return parse_d_rows(memoryview(data)[start:end], columns, name=name, key=key)
+def d_prefix(key: TableKey) -> bytes:
+    """The bytes every D row of table `key` starts with: `D,<report>,<sub-type>,<version>,`."""
+    return ("D," + ",".join(key) + ",").encode("ascii")
 
 
-def _check_block(data: bytes, start: int, end: int, key: TableKey, name: str) -> None:
+def check_footer(footer: int, lines: int, name: str) -> None:
+    """Raise BadSourceFile unless the END OF REPORT count equals the lines read."""
+    if footer != lines:
+        raise BadSourceFile(
+            f"{name}: footer says {footer} lines but the file has {lines} (truncated or altered)"
+        )
+
+
+def check_c_row(
+    row: bytes, data: bytes, body_start: int, body_end: int, name: str, *, header: bool, where: str = ""
+) -> int | None:
+    """Check a `C` row and the bytes after it up to the next I row, data[body_start:body_end].
+
+    Only the file's `header` row or the END OF REPORT footer may stand there, and nothing may
+    follow it before an I row. Returns the footer's line count (None for the header row); `where`
+    places the row in the messages."""
+    m = FOOTER_RE.match(row.rstrip(b"\r"))
+    if not m and not header:
+        raise BadSourceFile(f"{name}: unexpected C row{where}: {row[:80]!r}")
+    if body_start < body_end and data[body_start:body_end].strip():
+        raise BadSourceFile(f"{name}: rows after a C row{where} have no I row")
+    return int(m.group(1)) if m else None
+
+
+def check_block(data: bytes, start: int, end: int, key: TableKey, name: str) -> None:
     """Every line of data[start:end] must be a D row of table `key` (a C-speed count, no Python loop)."""
-    prefix = ("D," + ",".join(key) + ",").encode("ascii")
+    prefix = d_prefix(key)
     # Every line of the block must be a D row of this table (a C-speed count, no Python loop).
     if end > start and data[end - 1 : end] != b"\n":
         n_lines = data.count(b"\n", start, end) + 1
@@ -543,135 +494,17 @@ def _empty_table(columns: list[str]) -> pa.Table:
 
 
 # ---------------------------------------------------------------------------------------------
-# Streaming (large monthly files)
+# The streaming reader's names, importable from here as before it moved to aemo_wh.mms_stream
 
 
-def _iter_zip_chunks(raw: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
-    try:
-        zf = zipfile.ZipFile(raw)
-    except zipfile.BadZipFile as exc:
-        raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
-    with zf:
-        members = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
-        if not members:
-            raise BadSourceFile(f"{name}: zip holds no CSV file (streaming reads one CSV per zip)")
-        for info in members:
-            try:
-                with zf.open(info) as fh:
-                    yield from _iter_stream_chunks(fh, chunk_bytes, f"{name}/{info.filename}")
-            except (zipfile.BadZipFile, EOFError) as exc:
-                raise BadSourceFile(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
+_STREAMING = frozenset({"iter_table_chunks", "verify_footer"})
 
 
-def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
-    """Cut the stream at line ends and parse each piece; the current table carries over.
+def __getattr__(attr: str) -> object:
+    """Resolve the streaming names on first use (PEP 562): mms_stream imports this module, so an
+    import at the top here would be circular."""
+    if attr in _STREAMING:
+        from aemo_wh import mms_stream
 
-    Each piece is parsed in place (offsets into the bytes read, no joined copy); only the line
-    split across two reads is copied."""
-    state = _Stream(name)
-    carry = b""
-    while piece := fh.read(chunk_bytes):
-        last_nl = piece.rfind(b"\n")
-        if last_nl < 0:
-            carry += piece
-            continue
-        start = 0
-        if carry:
-            first_nl = piece.find(b"\n")
-            head = carry + piece[: first_nl + 1]
-            yield from state.feed(head, 0, len(head))
-            start = first_nl + 1
-        yield from state.feed(piece, start, last_nl + 1)
-        carry = piece[last_nl + 1 :]
-        del piece
-    if carry:
-        yield from state.feed(carry, 0, len(carry))
-    state.finish()
-
-
-class _Stream:
-    """Parser state across pieces of one streamed CSV."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.current: tuple[TableKey, list[str]] | None = None
-        self.lines = 0
-        self.footer: int | None = None
-        self.first = True
-
-    def feed(self, data: bytes, start: int, end: int) -> Iterator[tuple[TableKey, pa.Table]]:
-        """Parse the complete lines data[start:end]."""
-        if start >= end:
-            return
-        name = self.name
-        if self.first:
-            if not data[start : start + 4096].strip():
-                raise BadSourceFile(f"{name}: empty file")
-            _reject_non_csv(data[start : start + 512], name)
-            if not data.startswith(b"C,", start):
-                raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
-        elif self.current is not None:
-            fast = self._continue_table(data, start, end)
-            if fast is not None:
-                if fast.num_rows:
-                    yield self.current[0], fast
-                return
-        yield from self._general(data, start, end)
-        self.first = False
-
-    def _continue_table(self, data: bytes, start: int, end: int) -> pa.Table | None:
-        """The common case: every line continues the current table. One byte count plus the
-        pyarrow parse prove it (rows parsed == lines with the table's D prefix); None otherwise."""
-        assert self.current is not None
-        key, columns = self.current
-        prefix = ("D," + ",".join(key) + ",").encode("ascii")
-        if not data.startswith(prefix, start):
-            return None
-        n_prefixed = data.count(b"\n" + prefix, start, end) + 1
-        try:
-            table = parse_d_rows(memoryview(data)[start:end], columns, name=self.name, key=key)
-        except BadSourceFile:
-            return None  # e.g. the footer or another table's rows: the general path decides
-        if table.num_rows != n_prefixed:
-            return None
-        self.lines += n_prefixed
-        return table
-
-    def _general(self, data: bytes, start: int, end: int) -> Iterator[tuple[TableKey, pa.Table]]:
-        name = self.name
-        self.lines += data.count(b"\n", start, end) + (0 if data[end - 1 : end] == b"\n" else 1)
-        marks = _row_marks(data, start, end)
-        bounds = [start, *marks, end] if not marks or marks[0] != start else [*marks, end]
-        for i, pos in enumerate(bounds[:-1]):
-            stop = bounds[i + 1]
-            body_start = pos
-            if pos in marks:
-                row = _line_at(data, pos)
-                body_start = pos + len(row) + 1
-                if data.startswith(b"C,", pos):
-                    m = _FOOTER.match(row.rstrip(b"\r"))
-                    if m:
-                        self.footer = int(m.group(1))
-                    elif not (self.first and pos == start):
-                        raise BadSourceFile(f"{name}: unexpected C row: {row[:80]!r}")
-                    self.current = None
-                    if body_start < stop and data[body_start:stop].strip():
-                        raise BadSourceFile(f"{name}: rows after a C row have no I row")
-                    continue
-                self.current = _i_row(row, name)
-            if body_start >= stop:
-                continue
-            if self.current is None:
-                raise BadSourceFile(f"{name}: D rows before any I row")
-            key, columns = self.current
-            table = _parse_block(data, body_start, stop, key, columns, name)
-            if table.num_rows:
-                yield key, table
-
-    def finish(self) -> None:
-        if self.first:
-            raise BadSourceFile(f"{self.name}: empty file")
-        if self.footer is not None and self.footer != self.lines:
-            raise BadSourceFile(
-                f"{self.name}: footer says {self.footer} lines but the file has {self.lines} (truncated or altered)"
-            )
+        return getattr(mms_stream, attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
