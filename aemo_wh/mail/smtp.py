@@ -20,6 +20,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
+from typing import ParamSpec, TypeVar
 
 from aemo_wh.config import EmailSettings
 from aemo_wh.errors import EmailDeliveryError
@@ -30,6 +31,8 @@ from aemo_wh.mail.settings import validate_email_settings
 logger = get_logger(__name__)
 
 Step = Callable[[str, str], None]  # (step name, detail) -> None
+P = ParamSpec("P")
+T = TypeVar("T")
 
 AUTH_HINT = (
     "The server rejected the login. Check email.smtp_username and AEMO_WH_EMAIL_SMTP_PASSWORD. "
@@ -167,41 +170,67 @@ def diagnose(exc: BaseException, email: EmailSettings, step: str) -> SmtpError:
 
 def connect(email: EmailSettings, on_step: Step = _quiet) -> smtplib.SMTP:
     """Connect, EHLO, STARTTLS (when configured) and AUTH (when a username is set)."""
-    host, port, timeout = email.smtp_host, int(email.smtp_port), float(email.timeout_s)
-    step = "connect"
-    conn: smtplib.SMTP | None = None
+    port, timeout = int(email.smtp_port), float(email.timeout_s)
+    conn = _run_step("connect", email, None, _open, email, port, timeout, on_step)
+    _run_step("ehlo", email, conn, _ehlo, conn, email, on_step)
+    if email.security == "starttls":
+        _run_step("starttls", email, conn, _starttls, conn, email, on_step)
+    if email.smtp_username:
+        _run_step("auth", email, conn, _login, conn, email, on_step)
+    return conn
+
+
+def _run_step(
+    step: str,
+    email: EmailSettings,
+    conn: smtplib.SMTP | None,
+    action: Callable[P, T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run one step of the session: any failure closes `conn` (when one is open) and is raised as
+    the SmtpError `diagnose()` makes of it for `step`."""
     try:
-        on_step(step, f"{host}:{port} (security {email.security}, timeout {timeout:g} s)")
-        if email.security == "ssl":
-            conn = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(email))
-        else:
-            conn = smtplib.SMTP(host, port, timeout=timeout)
-        step = "ehlo"
-        code, reply = conn.ehlo()
-        if code != 250:
-            raise smtplib.SMTPResponseException(code, reply)
-        on_step(step, f"{code} {_reply_text(reply).splitlines()[0]}")
-        if email.security == "starttls":
-            step = "starttls"
-            if not conn.has_extn("starttls"):
-                raise smtplib.SMTPNotSupportedError("STARTTLS extension not supported by server.")
-            conn.starttls(context=tls_context(email))
-            conn.ehlo()
-            sock = conn.sock
-            version = sock.version() if isinstance(sock, ssl.SSLSocket) else "?"
-            on_step(step, f"TLS established ({version})")
-        elif email.security == "ssl":
-            sock = conn.sock
-            on_step("tls", f"TLS established ({sock.version() if isinstance(sock, ssl.SSLSocket) else '?'})")
-        if email.smtp_username:
-            step = "auth"
-            conn.login(email.smtp_username, email.smtp_password)
-            on_step(step, f"logged in as {email.smtp_username}")
-        return conn
+        return action(*args, **kwargs)
     except Exception as exc:
         if conn is not None:
             close(conn)
         raise diagnose(exc, email, step) from exc
+
+
+def _open(email: EmailSettings, port: int, timeout: float, on_step: Step) -> smtplib.SMTP:
+    host = email.smtp_host
+    on_step("connect", f"{host}:{port} (security {email.security}, timeout {timeout:g} s)")
+    if email.security == "ssl":
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(email))
+    return smtplib.SMTP(host, port, timeout=timeout)
+
+
+def _ehlo(conn: smtplib.SMTP, email: EmailSettings, on_step: Step) -> None:
+    code, reply = conn.ehlo()
+    if code != 250:
+        raise smtplib.SMTPResponseException(code, reply)
+    on_step("ehlo", f"{code} {_reply_text(reply).splitlines()[0]}")
+    if email.security == "ssl":  # TLS since connect; reported once the server has greeted
+        on_step("tls", f"TLS established ({_tls_version(conn)})")
+
+
+def _starttls(conn: smtplib.SMTP, email: EmailSettings, on_step: Step) -> None:
+    if not conn.has_extn("starttls"):
+        raise smtplib.SMTPNotSupportedError("STARTTLS extension not supported by server.")
+    conn.starttls(context=tls_context(email))
+    conn.ehlo()
+    on_step("starttls", f"TLS established ({_tls_version(conn)})")
+
+
+def _login(conn: smtplib.SMTP, email: EmailSettings, on_step: Step) -> None:
+    conn.login(email.smtp_username, email.smtp_password)
+    on_step("auth", f"logged in as {email.smtp_username}")
+
+
+def _tls_version(conn: smtplib.SMTP) -> str | None:
+    sock = conn.sock
+    return sock.version() if isinstance(sock, ssl.SSLSocket) else "?"
 
 
 def close(conn: smtplib.SMTP) -> None:
@@ -224,10 +253,7 @@ def send_on(
     raw = msg if isinstance(msg, bytes) else to_bytes(msg)
     headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     rcpts = envelope_recipients(headers)
-    try:
-        refused_raw = conn.sendmail(sender, rcpts, raw)
-    except Exception as exc:
-        raise diagnose(exc, email, "send") from exc
+    refused_raw = _run_step("send", email, None, conn.sendmail, sender, rcpts, raw)
     refused = {r: f"{c} {_reply_text(t)}" for r, (c, t) in refused_raw.items()}
     accepted = [r for r in rcpts if r not in refused]
     if refused:
