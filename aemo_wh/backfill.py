@@ -16,7 +16,7 @@ How (bounded memory, resumable):
 * The plan is built from listings: one per Archive folder, one per MMSDM month (only for months
   that Archive does not fully cover). `--dry-run` prints it with the total size and stops.
 * Each file is downloaded to `<warehouse>/_backfill/` (streamed to disk), landed, then deleted.
-  Monthly files are parsed in chunks (`mms_csv.iter_table_chunks`) and published chunk by chunk,
+  Monthly files are parsed in chunks (`mms_stream.iter_table_chunks`) and published chunk by chunk,
   so memory stays bounded whatever the file size.
 * A file is skipped when the ledger already has it as `loaded`; the ledger row is written only
   after all its rows are published. An interrupted backfill therefore resumes at the file it
@@ -457,7 +457,8 @@ def _land_monthly(
     """
     from aemo_wh.errors import BadSourceFile
     from aemo_wh.ingest import publisher_of, sha256_of, with_source_file
-    from aemo_wh.mms_csv import concat_by_name, iter_table_chunks
+    from aemo_wh.mms_csv import concat_by_name
+    from aemo_wh.mms_stream import iter_table_chunks
     from aemo_wh.sources import SOURCES
 
     src = SOURCES[f.source]

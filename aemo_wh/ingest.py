@@ -29,7 +29,8 @@ from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
 from aemo_wh.http import FileGone, NemwebClient
 from aemo_wh.listing import ListingEntry
 from aemo_wh.log import get_logger
-from aemo_wh.mms_csv import ParsedFile, TableKey, iter_table_chunks, read_file, verify_footer
+from aemo_wh.mms_csv import ParsedFile, TableKey, read_file
+from aemo_wh.mms_stream import iter_table_chunks, verify_footer
 from aemo_wh.sources import SOURCES, Source, source_for
 from aemo_wh.tables import TableSpec
 

@@ -15,8 +15,8 @@ naive `timestamp[us]` (NEM time); numbers `float64`; identifiers (names ending i
 dropped by position, never by name.
 
 This module reads a whole file into memory (every Current / Archive file, and the tests). The
-chunked reader for the monthly MMSDM files lives in `aemo_wh.mms_stream`, on top of the row
-helpers here; its names (`iter_table_chunks`, `verify_footer`) stay importable from this module.
+chunked reader for the monthly MMSDM files (`iter_table_chunks`, `verify_footer`) lives in
+`aemo_wh.mms_stream`, on top of the row helpers here.
 """
 
 from __future__ import annotations
@@ -491,20 +491,3 @@ def _empty_table(columns: list[str]) -> pa.Table:
             typ = TIMESTAMP_TYPE if up.endswith(("DATE", "DATETIME")) else pa.float64()
         fields.append(pa.field(col, typ))
     return pa.schema(fields).empty_table()
-
-
-# ---------------------------------------------------------------------------------------------
-# The streaming reader's names, importable from here as before it moved to aemo_wh.mms_stream
-
-
-_STREAMING = frozenset({"iter_table_chunks", "verify_footer"})
-
-
-def __getattr__(attr: str) -> object:
-    """Resolve the streaming names on first use (PEP 562): mms_stream imports this module, so an
-    import at the top here would be circular."""
-    if attr in _STREAMING:
-        from aemo_wh import mms_stream
-
-        return getattr(mms_stream, attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
