@@ -13,6 +13,7 @@ import panel_material_ui as pmui
 from aemo_wh.log import get_logger
 from dashboard import theme
 from dashboard.components.base import TabView
+from dashboard.components.charts import TOOLTIP_CSS
 from dashboard.store import Store
 from dashboard.tabs.generation import GenerationTab
 
@@ -43,6 +44,8 @@ class NemApp:
 
     def __init__(self, store: Store, refresh_s: float = 30.0) -> None:
         pn.extension("tabulator", notifications=False)
+        if TOOLTIP_CSS not in pn.config.raw_css:
+            pn.config.raw_css.append(TOOLTIP_CSS)
         self.store = store
         self.refresh_s = refresh_s
         # Tabs are built on first open (a tab's widgets cost ~20 ms; the first page should not wait).

@@ -113,6 +113,18 @@ class TimeAxis:
             self._set = (lo, hi)
 
 
+# Bokeh draws hover tooltips white whatever the page theme, in an element it appends to the page's
+# body; this page-level rule (dashboard.app adds it) makes them follow the pmui theme's surface colours,
+# which Panel sets as variables and flips with the light/dark toggle.
+TOOLTIP_CSS = """
+.bk-Tooltip {
+  --tooltip-color: color-mix(in srgb, var(--panel-on-surface-color, #000) 10%, var(--panel-surface-color, #fff));
+  --tooltip-text: var(--panel-on-surface-color, #000);
+  --tooltip-border: color-mix(in srgb, var(--panel-on-surface-color, #000) 35%, transparent);
+}
+"""
+
+
 def base_figure(title: str, ylabel: str, height: int, x_range=None, datetime_x: bool = True):
     extra = {} if x_range is None else {"x_range": x_range}
     p = figure(

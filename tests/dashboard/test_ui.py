@@ -88,13 +88,31 @@ def test_every_tab_renders_offline(app, demo: Path, artifacts: Path) -> None:
         page.screenshot(path=str(artifacts / f"{i + 1}_{name.lower().replace(' ', '_')}.png"))
     app.step = "back to Generation by Fuel"
     open_tab(page, "Generation by Fuel")
+    assert tooltip_lightness(page) < 0.3  # the hover tooltip follows the dark theme (Bokeh's own is white)
     for toggle in range(3):  # after every tab was shown and hidden: re-theming must not touch detached plots
         app.step = f"theme toggle {toggle}"
         page.get_by_role("button", name="Toggle theme").click()
         time.sleep(0.7)
     page.screenshot(path=str(artifacts / "7_generation_light_theme.png"))
+    assert tooltip_lightness(page) > 0.7  # and the light one after the toggle
     assert app.external == [], f"requests left 127.0.0.1: {app.external}"
     assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
+
+
+def tooltip_lightness(page) -> float:
+    """0 (black) .. 1 (white): the background of the stack's hover tooltip."""
+    page.mouse.move(5, 5)
+    box = page.locator("canvas").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+    tip = page.locator(".bk-Tooltip >> visible=true").first
+    tip.wait_for(state="visible")
+    rgb = tip.evaluate("""el => {
+        const c = document.createElement('canvas').getContext('2d');
+        c.fillStyle = getComputedStyle(el).backgroundColor; c.fillRect(0, 0, 1, 1);
+        return Array.from(c.getImageData(0, 0, 1, 1).data.slice(0, 3));
+    }""")
+    page.mouse.move(5, 5)
+    return sum(rgb) / (3 * 255)
 
 
 def test_changing_region_changes_the_stack(app, artifacts: Path) -> None:
