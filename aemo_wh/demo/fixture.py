@@ -21,8 +21,8 @@ from aemo_wh.demo.mirror import DEFAULT_SEED, MirrorMeta, build_mirror
 # Fixtures keep only the last hour in Current: each Current file is its own publish (with fsyncs),
 # an Archive bundle is one publish per day, so this is several times faster to land.
 FIXTURE_CURRENT_INTERVALS = 12
-# The ingest sources the simulator publishes (TradingIS is not simulated; its folder is empty).
-MIRROR_SOURCES = ("dispatch_scada", "dispatch_is", "rooftop_pv")
+# The ingest sources the simulator publishes (rooftop_pv: MEASUREMENT and SATELLITE files).
+MIRROR_SOURCES = ("dispatch_scada", "dispatch_is", "trading_is", "rooftop_pv")
 
 
 @dataclass

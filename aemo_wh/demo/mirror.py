@@ -4,14 +4,19 @@ Layout (as nemweb.com.au):
 
     Reports/Current/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmddHHMM>_<id>.zip
     Reports/Current/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmddHHMM>_<id>.zip
-    Reports/Current/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_<yyyymmddHHMMSS>_<id>.zip
+    Reports/Current/TradingIS_Reports/PUBLIC_TRADINGIS_<yyyymmddHHMM>_<id>.zip   (5-minute, post-5MS)
+    Reports/Current/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_{MEASUREMENT,SATELLITE}_<yyyymmddHHMMSS>_<id>.zip
     Reports/Archive/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmdd>.zip          (daily zip of zips)
     Reports/Archive/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmdd>.zip         (daily zip of zips)
-    Reports/Archive/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_<yyyymmdd>.zip  (weekly,
-                                                    Thursday to Wednesday, 336 members, as the real one)
+    Reports/Archive/TradingIS_Reports/PUBLIC_TRADINGIS_<yyyymmdd>_<yyyymmdd>.zip  (weekly, Sunday to
+                                                    Saturday by file time, first and last day named)
+    Reports/Archive/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_{MEASUREMENT,SATELLITE}_<yyyymmdd>.zip
+                                        (weekly, Thursday to Wednesday, 336 members, as the real ones)
 
 Dispatch files stay in Current from the start of yesterday (NEM time); older whole days are
-bundled. File mtimes are the publication times, so listings show real-looking dates.
+bundled. Weekly streams keep the open week (and a closed week until the end of yesterday) in
+Current, so every interval is always in one place. File mtimes are the publication times, so
+listings show real-looking dates.
 `.demo_mirror.json` and `.demo_units.parquet` (hidden from listings) let `demo live` continue.
 """
 
@@ -32,7 +37,7 @@ import polars as pl
 from aemo_wh.demo import writers
 from aemo_wh.demo.model import UNKNOWN_DUID, Simulation, prepare_units, simulate
 from aemo_wh.demo.network import LINKS
-from aemo_wh.demo.weather import REGIONS
+from aemo_wh.demo.weather import REGIONS, satellite_rooftop
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import NEM_TZ, floor_interval, now_nem
 
@@ -45,19 +50,38 @@ DEFAULT_SEED = 2026
 
 @dataclass(frozen=True)
 class Folder:
-    key: str
+    """One published stream: its Current and Archive folders and how its bundles are cut."""
+
+    key: str  # stream key in `simulation_files`
     current: str
     archive: str
-    prefix: str  # archive bundle name prefix
-    archive_days: int  # 1 = daily bundles, 7 = weekly (Thursday start)
+    prefix: str  # Current file and Archive bundle name prefix
+    archive_days: int  # 1 = daily bundles, 7 = weekly
+    week_start: int = 3  # weekday a weekly bundle starts (3 Thursday: rooftop; 6 Sunday: TradingIS)
+    by_file_time: bool = False  # bundle by the time in the file name, else by the NEM day the
+    # 5-minute interval starts in (dispatch)
+    last_day_in_name: bool = False  # PUBLIC_TRADINGIS_<first>_<last>.zip
+
+    def bundle_name(self, start: dt.date) -> str:
+        if self.last_day_in_name:
+            last = start + dt.timedelta(days=self.archive_days - 1)
+            return f"{self.prefix}_{start:%Y%m%d}_{last:%Y%m%d}.zip"
+        return f"{self.prefix}_{start:%Y%m%d}.zip"
+
+    def owns(self, name: str) -> bool:
+        """True for this stream's Current file names (streams may share a folder)."""
+        return name.startswith(self.prefix + "_") and bool(_STAMP.search(name))
 
 
+_ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE = "Reports/Current/ROOFTOP_PV/ACTUAL", "Reports/Archive/ROOFTOP_PV/ACTUAL"
 FOLDERS = (
     Folder("scada", "Reports/Current/Dispatch_SCADA", "Reports/Archive/Dispatch_SCADA", "PUBLIC_DISPATCHSCADA", 1),
     Folder("dispatchis", "Reports/Current/DispatchIS_Reports", "Reports/Archive/DispatchIS_Reports",
            "PUBLIC_DISPATCHIS", 1),
-    Folder("rooftop", "Reports/Current/ROOFTOP_PV/ACTUAL", "Reports/Archive/ROOFTOP_PV/ACTUAL",
-           "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT", 7),
+    Folder("tradingis", "Reports/Current/TradingIS_Reports", "Reports/Archive/TradingIS_Reports",
+           "PUBLIC_TRADINGIS", 7, week_start=6, by_file_time=True, last_day_in_name=True),
+    Folder("rooftop", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT", 7, by_file_time=True),
+    Folder("satellite", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_SATELLITE", 7, by_file_time=True),
 )  # fmt: skip
 _STAMP = re.compile(r"_(\d{12}|\d{14})_\d{16}\.zip$", re.IGNORECASE)
 
@@ -70,7 +94,7 @@ class MirrorMeta:
     start: str  # NEM time iso: intervals end after this
     end: str  # last interval end written
     days: int
-    missing_interval: str | None  # no SCADA / DispatchIS file for this interval end
+    missing_interval: str | None  # no SCADA / DispatchIS / TradingIS file for this interval end
     republished_interval: str | None  # a second SCADA file with newer LASTCHANGED for this interval
     unknown_duid: str = UNKNOWN_DUID
     publisher: str = writers.PUBLISHER
@@ -113,10 +137,10 @@ def _interval_of(name: str) -> dt.datetime:
 def bundle_start(folder: Folder, name: str) -> dt.date:
     """First day of the Archive bundle a Current file belongs to."""
     ts = _interval_of(name)
-    if folder.key == "rooftop":  # by label (publication) day, weeks starting Thursday
-        day = ts.date()
-        return day - dt.timedelta(days=(day.weekday() - 3) % 7)
-    return (ts - dt.timedelta(minutes=5)).date()  # the NEM day the interval starts in
+    day = ts.date() if folder.by_file_time else (ts - dt.timedelta(minutes=5)).date()
+    if folder.archive_days == 7:
+        return day - dt.timedelta(days=(day.weekday() - folder.week_start) % 7)
+    return day
 
 
 def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> dict[str, list[writers.SourceFile]]:
@@ -128,6 +152,7 @@ def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> d
         nettarget[:, REGIONS.index(lk.region_to)] += sim.target[:, j]
         nettarget[:, REGIONS.index(lk.region_from)] -= sim.target[:, j]
     times = [t.astype("datetime64[s]").astype(dt.datetime) for t in sim.times]
+    satellite = satellite_rooftop(sim.times, sim.rooftop)
     first = next((i for i, t in enumerate(times) if t > after), len(times))
     values = writers.numbers(sim.scada[first:].ravel()) if first < len(times) else []
     k = len(duids)
@@ -149,15 +174,23 @@ def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> d
             metered=sim.metered[i], target=sim.target[i], losses=sim.mwlosses[i], marginal=sim.marginal[i],
             export_limit=sim.limits.export[i], import_limit=sim.limits.import_[i],
         )))  # fmt: skip
+        out["tradingis"].append(writers.tradingis_file(ts, sim.price[i], sim.metered[i], sim.target[i], sim.mwlosses[i]))
         # Rooftop: the half hour ending ts is published 30 minutes later, if that is not after the end.
         if ts.minute % 30 == 0 and ts + dt.timedelta(minutes=30) <= times[-1]:
-            out["rooftop"].append(writers.rooftop_file(ts, dict(zip(REGIONS, sim.rooftop[i], strict=True))))
+            _rooftop(out, ts, sim.rooftop[i], satellite[i])
     # Rooftop half hours whose publication time passed only now (their interval is before `after`).
     for i in range(0, first):
         ts = times[i]
         if ts.minute % 30 == 0 and after < ts + dt.timedelta(minutes=30) <= times[-1]:
-            out["rooftop"].append(writers.rooftop_file(ts, dict(zip(REGIONS, sim.rooftop[i], strict=True))))
+            _rooftop(out, ts, sim.rooftop[i], satellite[i])
     return out
+
+
+def _rooftop(out: dict[str, list[writers.SourceFile]], ts: dt.datetime, measured: np.ndarray,
+             satellite: np.ndarray) -> None:  # fmt: skip
+    """The half hour ending `ts` in both streams AEMO publishes (the views prefer MEASUREMENT)."""
+    out["rooftop"].append(writers.rooftop_file(ts, dict(zip(REGIONS, measured, strict=True))))
+    out["satellite"].append(writers.rooftop_file(ts, dict(zip(REGIONS, satellite, strict=True)), "SATELLITE"))
 
 
 def _revise(vals: list[str], duids: list[str], sim: Simulation, i: int) -> list[str]:
@@ -174,7 +207,7 @@ def write_current(root: Path, files: dict[str, list[writers.SourceFile]]) -> int
     n = 0
     for folder in FOLDERS:
         target = root / folder.current
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)  # a stream's folder exists even before its first file
         for f in files.get(folder.key, []):
             path = target / f.name
             path.write_bytes(f.data)
@@ -186,9 +219,10 @@ def write_current(root: Path, files: dict[str, list[writers.SourceFile]]) -> int
 def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = True) -> int:
     """Bundle Current files from before `keep_from` into Archive (and drop them from Current).
 
-    `whole`: only bundles whose whole span (a day; a week for rooftop) is before `keep_from`, as
-    NEMWeb does. `whole=False` (test fixtures) archives every file up to `keep_from`, so today's
-    bundle may be partial - fewer files to land, same code path.
+    `whole`: only bundles whose whole span (a day; a week for rooftop and TradingIS) is before
+    `keep_from`, as NEMWeb does; a bundle, once written, is never rewritten. `whole=False` (test
+    fixtures) archives every file up to `keep_from`, so today's bundle may be partial - fewer files
+    to land, same code path.
     """
     bundles = 0
     for folder in FOLDERS:
@@ -197,7 +231,7 @@ def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = Tru
             continue
         groups: dict[dt.date, list[Path]] = defaultdict(list)
         for p in cur.iterdir():
-            if p.is_file() and _STAMP.search(p.name):
+            if p.is_file() and folder.owns(p.name):
                 if not whole and _interval_of(p.name) > keep_from:
                     continue
                 groups[bundle_start(folder, p.name)].append(p)
@@ -210,7 +244,7 @@ def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = Tru
             paths.sort(key=lambda p: p.name)
             members = [(p.name, p.read_bytes(), dt.datetime.fromtimestamp(p.stat().st_mtime, NEM_TZ).replace(tzinfo=None))
                        for p in paths]  # fmt: skip
-            target = arch / f"{folder.prefix}_{start:%Y%m%d}.zip"
+            target = arch / folder.bundle_name(start)
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(writers.zip_many(members))
             os.replace(tmp, target)
@@ -264,7 +298,6 @@ def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.da
     else:
         keep = end - dt.timedelta(minutes=5 * current_intervals)
         bundles = roll(out, keep_from=keep, now=end, whole=False)
-    (out / "Reports/Current/TradingIS_Reports").mkdir(parents=True, exist_ok=True)  # listed by ingest; empty
     units.write_parquet(out / UNITS)
     meta.write(out)
     logger.info("demo mirror %s: %d files, %d archive bundles, %s .. %s", out, n, bundles, start, end)

@@ -137,6 +137,17 @@ def rooftop_pv(sun: np.ndarray, clear: np.ndarray | float) -> np.ndarray:
     return roof_cap[None, :] * np.power(sun, 1.15) * clear
 
 
+def satellite_rooftop(times: np.ndarray, rooftop: np.ndarray) -> np.ndarray:
+    """(n, regions) AEMO's SATELLITE rooftop estimate next to the MEASUREMENT one: the same output
+    seen through satellite imagery, a few per cent off (within +-5.5 %: a slow per-region bias wave
+    over ~1.2 days plus a 3-hour wobble). A function of time alone - no random draws - so a longer
+    run keeps the past (`demo live`); zero at night stays zero."""
+    hours = np.asarray(times).astype("datetime64[s]").astype(np.int64)[:, None] / 3600.0
+    phase = np.arange(len(REGIONS))[None, :] * 1.3
+    err = 0.035 * np.sin(2 * np.pi * hours / 29.0 + phase) + 0.02 * np.sin(2 * np.pi * hours / 3.1 + 2 * phase)
+    return rooftop * (1.0 + err)
+
+
 @dataclass
 class Weather:
     sun: np.ndarray  # (n, regions) cos zenith

@@ -1,10 +1,10 @@
-"""Write simulated intervals as AEMO files: C/I/D CSVs, per-interval zips, daily zip-of-zips.
+"""Write simulated intervals as AEMO files: C/I/D CSVs, per-interval zips, zip-of-zips bundles.
 
 Every byte follows the real files (../shared/nemweb_samples): CRLF, the C header row (with the
 publisher field `AEMO_WH_DEMO` where AEMO writes `AEMO` - the only marker of simulated data),
 I rows and column order from `formats.py`, date-times quoted `"YYYY/MM/DD HH:MM:SS"`, ids and
 numbers unquoted, blanks as nothing, the `C,"END OF REPORT",N` footer counting every line,
-`.CSV` members in dispatch zips and `.csv` in rooftop zips, zip member time = publication time.
+`.CSV` members in dispatch and trading zips and `.csv` in rooftop zips, zip member time = publication time.
 """
 
 from __future__ import annotations
@@ -127,19 +127,21 @@ def scada_file(ts: dt.datetime, duids: Sequence[str], values: Sequence[str], rep
 # --- DispatchIS_Reports --------------------------------------------------------------------
 
 
-def _template(sub: str, key: str) -> list[str]:
-    return formats.DISPATCHIS_TEMPLATES[(sub, key)].split(",")
-
-
 _COLS = {sub: row.split(",") for sub, row in formats.DISPATCHIS_I_ROWS.items()}
+_TRADING_COLS = {sub: row.split(",") for sub, row in formats.TRADINGIS_I_ROWS.items()}
 
 
-def _row(sub: str, key: str, values: dict[str, str]) -> str:
-    fields = _template(sub, key)
-    cols = _COLS[sub]
+def _fill(template: str, cols: list[str], values: dict[str, str]) -> str:
+    """The real template D row with the modelled fields replaced (splitting on commas is safe:
+    the templates hold no quoted commas)."""
+    fields = template.split(",")
     for col, val in values.items():
         fields[cols.index(col)] = val
     return ",".join(fields)
+
+
+def _row(sub: str, key: str, values: dict[str, str]) -> str:
+    return _fill(formats.DISPATCHIS_TEMPLATES[(sub, key)], _COLS[sub], values)
 
 
 @dataclass
@@ -212,27 +214,80 @@ def dispatchis_file(ts: dt.datetime, v: DispatchValues) -> SourceFile:
     return SourceFile(f"{stem}.zip", zip_one(f"{stem}.CSV", data, created), created, ts)
 
 
+# --- TradingIS_Reports ---------------------------------------------------------------------
+
+
+def trading_period(ts: dt.datetime) -> int:
+    """TRADING PERIODID since five-minute settlement: 1..288 counted from midnight, 1 = the
+    interval ending 00:05 (so the interval ending 00:00 is period 288 of the day before)."""
+    start = ts - dt.timedelta(minutes=5)
+    return (start.hour * 60 + start.minute) // 5 + 1
+
+
+def tradingis_file(ts: dt.datetime, price: Sequence[float], metered: Sequence[float],
+                   target: Sequence[float], losses: Sequence[float]) -> SourceFile:  # fmt: skip
+    """PUBLIC_TRADINGIS_<yyyymmddHHMM>_<id>.zip for the trading interval ending `ts`.
+
+    Since five-minute settlement (2021-10-01) a trading interval is one dispatch interval and its
+    price is the dispatch RRP, so RRP (and ROP) are the interval's dispatch price (`price` per
+    region in REGIONS order) and the flows its dispatch flows (per link in LINKS order).
+    Tables INTERCONNECTORRES then PRICE, PRICE rows SA1 NSW1 QLD1 TAS1 VIC1, as AEMO writes them.
+    """
+    created = ts - dt.timedelta(minutes=5, seconds=-11)
+    lc = aemo_ts(created - dt.timedelta(seconds=7))
+    t, period = aemo_ts(ts), str(trading_period(ts))
+    cols = _TRADING_COLS["INTERCONNECTORRES"]
+    body = [formats.TRADINGIS_I_ROWS["INTERCONNECTORRES"]]
+    for j, lk in enumerate(LINKS):
+        body.append(_fill(formats.TRADINGIS_TEMPLATES[("INTERCONNECTORRES", lk.interconnector_id)], cols, {
+            "SETTLEMENTDATE": t, "PERIODID": period, "METEREDMWFLOW": number(metered[j], 2),
+            "MWFLOW": number(target[j], 2), "MWLOSSES": number(losses[j], 2), "LASTCHANGED": lc,
+        }))  # fmt: skip
+    cols = _TRADING_COLS["PRICE"]
+    body.append(formats.TRADINGIS_I_ROWS["PRICE"])
+    for r in formats.TRADINGIS_PRICE_REGIONS:
+        p = number(price[REGIONS.index(r)])
+        body.append(_fill(formats.TRADINGIS_TEMPLATES[("PRICE", r)], cols, {
+            "SETTLEMENTDATE": t, "PERIODID": period, "RRP": p, "ROP": p, "LASTCHANGED": lc,
+        }))  # fmt: skip
+    fid = event_id(ts, 3)
+    stem = f"PUBLIC_TRADINGIS_{ts:%Y%m%d%H%M}_{fid:016d}"
+    data = csv_text("TRADINGIS", "TRADINGIS", created, fid, fid - 1, body)
+    return SourceFile(f"{stem}.zip", zip_one(f"{stem}.CSV", data, created), created, ts)
+
+
 # --- ROOFTOP_PV/ACTUAL ---------------------------------------------------------------------
 
 
-def rooftop_file(interval: dt.datetime, power: dict[str, float]) -> SourceFile:
-    """PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_<label>_<id>.zip for the half hour ending `interval`;
-    the label (publication) time is the interval end + 30 minutes. Sub-regions sum to their parent."""
+ROOFTOP_KINDS = ("MEASUREMENT", "SATELLITE")
+
+
+def rooftop_file(interval: dt.datetime, power: dict[str, float], kind: str = "MEASUREMENT") -> SourceFile:
+    """PUBLIC_ROOFTOP_PV_ACTUAL_<kind>_<label>_<id>.zip for the half hour ending `interval`;
+    the label (publication) time is the interval end + 30 minutes. Sub-regions sum to their parent.
+
+    `kind` MEASUREMENT or SATELLITE: the two streams AEMO publishes side by side. As in the real
+    files, SATELLITE rows have QI 0.6 and a slightly later LASTCHANGED, and the header's second id
+    is the file id - 1 (MEASUREMENT: the same id).
+    """
+    if kind not in ROOFTOP_KINDS:
+        raise ValueError(f"rooftop kind must be one of {ROOFTOP_KINDS}: {kind!r}")
+    satellite = kind == "SATELLITE"
     label = interval + dt.timedelta(minutes=30)
     created = label + dt.timedelta(seconds=2)
-    lc = aemo_ts(interval + dt.timedelta(minutes=19, seconds=12))
+    lc = aemo_ts(interval + (dt.timedelta(minutes=20, seconds=27) if satellite else dt.timedelta(minutes=19, seconds=12)))
     rows: list[tuple[str, float, str]] = []
     for r in REGIONS:
         subs = ROOFTOP_SUBREGIONS.get(r, ())
         parts = [(s, round(power[r] * f, 3)) for s, f in subs]
         total = round(sum(p for _, p in parts), 3) if parts else round(power[r], 3)
-        qi = "0.7" if r == "TAS1" else "1"
+        qi = "0.6" if satellite else "0.7" if r == "TAS1" else "1"
         rows.append((r, total, qi))
-        rows.extend((s, p, "1") for s, p in parts)
+        rows.extend((s, p, "0.6" if satellite else "1") for s, p in parts)
     rows.sort(key=lambda x: x[0])
     t = aemo_ts(interval)
-    body = [formats.ROOFTOP_I_ROW] + [f"D,ROOFTOP,ACTUAL,2,{t},{r},{number(p, 3)},{qi},MEASUREMENT,{lc}" for r, p, qi in rows]
-    fid = event_id(label, 9)
-    stem = f"PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_{label:%Y%m%d%H%M%S}_{fid:016d}"
-    data = csv_text("ROOFTOP_PV_ACTUAL_MEASUREMENT", "DEMAND", created, fid, fid, body)
+    body = [formats.ROOFTOP_I_ROW] + [f"D,ROOFTOP,ACTUAL,2,{t},{r},{number(p, 3)},{qi},{kind},{lc}" for r, p, qi in rows]
+    fid = event_id(label, 11 if satellite else 9)
+    stem = f"PUBLIC_ROOFTOP_PV_ACTUAL_{kind}_{label:%Y%m%d%H%M%S}_{fid:016d}"
+    data = csv_text(f"ROOFTOP_PV_ACTUAL_{kind}", "DEMAND", created, fid, fid - 1 if satellite else fid, body)
     return SourceFile(f"{stem}.zip", zip_one(f"{stem}.csv", data, created), created, label)

@@ -86,6 +86,8 @@ def test_mirror_bytes_are_deterministic_and_live_appends(tmp_path: Path) -> None
     build_mirror(b, days=1, seed=3, end=end)
     files_a = sorted(p.relative_to(a) for p in a.rglob("*.zip"))
     assert files_a == sorted(p.relative_to(b) for p in b.rglob("*.zip"))
+    for stream in ("DISPATCHSCADA", "DISPATCHIS", "TRADINGIS", "MEASUREMENT", "SATELLITE"):
+        assert any(f"_{stream}_" in f.name for f in files_a), stream
     assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
     new = append_intervals(a, count=3)
     assert new == [end + dt.timedelta(minutes=5 * i) for i in (1, 2, 3)]
