@@ -216,13 +216,41 @@ def write_current(root: Path, files: dict[str, list[writers.SourceFile]]) -> int
     return n
 
 
+def _archive_start(folder: Folder, name: str, keep_from: dt.datetime, whole: bool) -> dt.date | None:
+    """The first day of the bundle a Current file goes into now, or None if it stays in Current.
+
+    `whole`: only bundles whose whole span (a day; a week for rooftop and TradingIS) is before
+    `keep_from`, as NEMWeb does. `whole=False` (test fixtures) archives every file up to `keep_from`.
+    """
+    if not whole and _interval_of(name) > keep_from:
+        return None
+    start = bundle_start(folder, name)
+    if whole and _span_end(folder, start) > keep_from:
+        return None
+    return start
+
+
+def _span_end(folder: Folder, start: dt.date) -> dt.datetime:
+    return dt.datetime.combine(start + dt.timedelta(days=folder.archive_days), dt.time())
+
+
+def _write_bundle(root: Path, folder: Folder, start: dt.date, members: list[tuple[str, bytes, dt.datetime]],
+                  now: dt.datetime) -> None:  # fmt: skip
+    """One Archive bundle: the Current zips (name, bytes, publication time) in name order."""
+    arch = root / folder.archive
+    arch.mkdir(parents=True, exist_ok=True)
+    target = arch / folder.bundle_name(start)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(writers.zip_many(sorted(members, key=lambda m: m[0])))
+    os.replace(tmp, target)
+    _set_mtime(target, min(_span_end(folder, start) + dt.timedelta(hours=4, minutes=30), now))
+
+
 def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = True) -> int:
     """Bundle Current files from before `keep_from` into Archive (and drop them from Current).
 
-    `whole`: only bundles whose whole span (a day; a week for rooftop and TradingIS) is before
-    `keep_from`, as NEMWeb does; a bundle, once written, is never rewritten. `whole=False` (test
-    fixtures) archives every file up to `keep_from`, so today's bundle may be partial - fewer files
-    to land, same code path.
+    See `_archive_start` for `whole`. With `whole=True` a bundle, once written, is never rewritten;
+    `whole=False` (test fixtures) may leave today's bundle partial - fewer files to land, same path.
     """
     bundles = 0
     for folder in FOLDERS:
@@ -232,27 +260,35 @@ def roll(root: Path, keep_from: dt.datetime, now: dt.datetime, whole: bool = Tru
         groups: dict[dt.date, list[Path]] = defaultdict(list)
         for p in cur.iterdir():
             if p.is_file() and folder.owns(p.name):
-                if not whole and _interval_of(p.name) > keep_from:
-                    continue
-                groups[bundle_start(folder, p.name)].append(p)
-        arch = root / folder.archive
+                start = _archive_start(folder, p.name, keep_from, whole)
+                if start is not None:
+                    groups[start].append(p)
         for start, paths in sorted(groups.items()):
-            span_end = dt.datetime.combine(start + dt.timedelta(days=folder.archive_days), dt.time())
-            if whole and span_end > keep_from:
-                continue
-            arch.mkdir(parents=True, exist_ok=True)
-            paths.sort(key=lambda p: p.name)
             members = [(p.name, p.read_bytes(), dt.datetime.fromtimestamp(p.stat().st_mtime, NEM_TZ).replace(tzinfo=None))
                        for p in paths]  # fmt: skip
-            target = arch / folder.bundle_name(start)
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(writers.zip_many(members))
-            os.replace(tmp, target)
-            _set_mtime(target, min(span_end + dt.timedelta(hours=4, minutes=30), now))
+            _write_bundle(root, folder, start, members, now)
             for p in paths:
                 p.unlink()
             bundles += 1
     return bundles
+
+
+def _archive_new(root: Path, files: dict[str, list[writers.SourceFile]], keep_from: dt.datetime,
+                 now: dt.datetime, whole: bool = True) -> tuple[dict[str, list[writers.SourceFile]], int]:  # fmt: skip
+    """`roll` for files not yet on disk (a fresh build): write the bundles they belong to straight
+    from memory (the same bytes `write_current` + `roll` give, without ~10^4 file writes and reads)
+    and return the files that stay in Current, and the number of bundles written."""
+    stay: dict[str, list[writers.SourceFile]] = defaultdict(list)
+    bundles = 0
+    for folder in FOLDERS:
+        groups: dict[dt.date, list[writers.SourceFile]] = defaultdict(list)
+        for f in files.get(folder.key, []):
+            start = _archive_start(folder, f.name, keep_from, whole)
+            (stay[folder.key] if start is None else groups[start]).append(f)
+        for start, group in sorted(groups.items()):
+            _write_bundle(root, folder, start, [(f.name, f.data, f.published) for f in group], now)
+            bundles += 1
+    return stay, bundles
 
 
 def load_units(settings: object | None = None) -> pl.DataFrame:
@@ -292,12 +328,12 @@ def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.da
     out.mkdir(parents=True, exist_ok=True)
     sim = simulate(units, start, end, seed)
     files = simulation_files(sim, start, meta)
-    n = write_current(out, files)
     if current_intervals is None:
-        bundles = roll(out, keep_from=dt.datetime.combine(yesterday, dt.time()), now=end)
+        current, bundles = _archive_new(out, files, keep_from=dt.datetime.combine(yesterday, dt.time()), now=end)
     else:
         keep = end - dt.timedelta(minutes=5 * current_intervals)
-        bundles = roll(out, keep_from=keep, now=end, whole=False)
+        current, bundles = _archive_new(out, files, keep_from=keep, now=end, whole=False)
+    n = write_current(out, current)
     units.write_parquet(out / UNITS)
     meta.write(out)
     logger.info("demo mirror %s: %d files, %d archive bundles, %s .. %s", out, n, bundles, start, end)
