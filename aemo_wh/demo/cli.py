@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from aemo_wh.config import Settings
-from aemo_wh.demo.mirror import DEFAULT_SEED, MirrorMeta, append_intervals, build_mirror, is_mirror
+from aemo_wh.demo.mirror import (
+    DEFAULT_SEED,
+    MIRROR_STREAMS,
+    MirrorMeta,
+    append_intervals,
+    build_mirror,
+    is_mirror,
+)
 from aemo_wh.errors import AemoWhError
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
@@ -107,12 +114,13 @@ def _require_mirror(root: Path) -> None:
 
 
 def prepare_mirror(mirror: Path, warehouse: Path, days: int, seed: int) -> str:
-    """Build the mirror if missing, stale or built with other options (then the demo warehouse is
-    reset too); otherwise publish the intervals since it was last run. Returns what was done."""
+    """Build the mirror if missing, stale, built with other options or by code that published fewer
+    streams (then the demo warehouse is reset too); otherwise publish the intervals since it was
+    last run. Returns what was done."""
     if is_mirror(mirror):
         meta = MirrorMeta.read(mirror)
         fresh = now_nem() - meta.end_ts < STALE_AFTER
-        if fresh and meta.days == days and meta.seed == seed:
+        if fresh and meta.days == days and meta.seed == seed and meta.streams == MIRROR_STREAMS:
             new = append_intervals(mirror)
             return f"caught up {len(new)} interval(s)"
     if warehouse.exists():

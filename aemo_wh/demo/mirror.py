@@ -46,6 +46,8 @@ logger = get_logger(__name__)
 META = ".demo_mirror.json"
 UNITS = ".demo_units.parquet"
 DEFAULT_SEED = 2026
+MIRROR_STREAMS = 2  # bumped when a stream is added: `demo up` rebuilds an older mirror rather than
+# catching it up (2: TradingIS and rooftop SATELLITE files)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class MirrorMeta:
     republished_interval: str | None  # a second SCADA file with newer LASTCHANGED for this interval
     unknown_duid: str = UNKNOWN_DUID
     publisher: str = writers.PUBLISHER
+    streams: int = 1  # MIRROR_STREAMS of the code that built it (1: no TradingIS / SATELLITE files)
 
     @classmethod
     def read(cls, root: Path) -> MirrorMeta:
@@ -321,6 +324,7 @@ def build_mirror(out: Path, days: int = 14, seed: int = DEFAULT_SEED, end: dt.da
         seed=seed, start=start.isoformat(), end=end.isoformat(), days=days,
         missing_interval=missing.isoformat() if start < missing <= end else None,
         republished_interval=republished.isoformat() if start < republished <= end else None,
+        streams=MIRROR_STREAMS,
     )  # fmt: skip
     if out.exists():
         for folder in ("Reports",):

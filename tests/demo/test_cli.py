@@ -10,7 +10,7 @@ import pytest
 
 from aemo_wh.cli import main
 from aemo_wh.demo.cli import prepare_mirror
-from aemo_wh.demo.mirror import META, MirrorMeta, build_mirror
+from aemo_wh.demo.mirror import META, MIRROR_STREAMS, MirrorMeta, build_mirror
 
 
 def test_build_then_live_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,3 +42,17 @@ def test_up_catches_up_a_fresh_mirror_and_rebuilds_a_stale_one(tmp_path: Path) -
     (mirror / META).write_text(json.dumps(meta))
     assert prepare_mirror(mirror, warehouse, days=1, seed=4) == "built"
     assert not warehouse.exists()  # a rebuilt mirror starts a fresh demo warehouse
+
+
+def test_up_rebuilds_a_mirror_built_before_tradingis_and_satellite(tmp_path: Path) -> None:
+    """A fresh mirror from older code (no `streams` in its metadata) lacks the TradingIS and
+    SATELLITE history, so `demo up` rebuilds it instead of catching it up."""
+    mirror, warehouse = tmp_path / "mirror", tmp_path / "warehouse"
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=10))).replace(tzinfo=None)
+    build_mirror(mirror, days=1, seed=4, end=now - dt.timedelta(minutes=30))
+    meta = json.loads((mirror / META).read_text())
+    assert meta.pop("streams") == MIRROR_STREAMS
+    (mirror / META).write_text(json.dumps(meta))
+    warehouse.mkdir()
+    assert prepare_mirror(mirror, warehouse, days=1, seed=4) == "built"
+    assert MirrorMeta.read(mirror).streams == MIRROR_STREAMS and not warehouse.exists()
