@@ -165,14 +165,15 @@ def test_pivot_regroups_and_group_price_is_volume_weighted(app, artifacts: Path)
     table.locator(".tabulator-row").first.wait_for()
     fuels = set(theme.FUEL_ORDER)
     top = table.locator(".tabulator-row.tabulator-tree-level-0")
-    labels = [row_label(top.nth(i)) for i in range(top.count())]
-    assert labels and set(labels) <= fuels, labels
+    # the caption changes before the browser has redrawn the table: wait for the regrouped rows
+    wait_until(lambda: (ls := [row_label(top.nth(i)) for i in range(top.count())]) and set(ls) <= fuels
+                        and ls, what="fuel group rows")
     # expand Coal (several regions) and compare its price with Σ$ / ΣMWh of its children
     coal = table.locator(".tabulator-row.tabulator-tree-level-0", has_text="Coal").first
     group = _row_values(coal)
     coal.locator(".tabulator-data-tree-control-expand").click()
     children = table.locator(".tabulator-row.tabulator-tree-level-1")
-    children.first.wait_for()
+    wait_until(lambda: children.count() >= 2, what="Coal's region rows")
     kids = [_row_values(children.nth(i)) for i in range(children.count())]
     assert {k["label"] for k in kids} <= {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"} and len(kids) >= 2, kids
     gwh = sum(parse_number(k["generation_gwh"]) for k in kids)
