@@ -6,14 +6,15 @@ Layout (as nemweb.com.au):
     Reports/Current/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmddHHMM>_<id>.zip
     Reports/Current/TradingIS_Reports/PUBLIC_TRADINGIS_<yyyymmddHHMM>_<id>.zip   (5-minute, post-5MS)
     Reports/Current/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_{MEASUREMENT,SATELLITE}_<yyyymmddHHMMSS>_<id>.zip
-    Reports/Archive/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmdd>.zip          (daily zip of zips)
-    Reports/Archive/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmdd>.zip         (daily zip of zips)
+    Reports/Archive/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_<yyyymmdd>.zip          (daily zip of zips,
+    Reports/Archive/DispatchIS_Reports/PUBLIC_DISPATCHIS_<yyyymmdd>.zip          files named 00:00 .. 23:55)
     Reports/Archive/TradingIS_Reports/PUBLIC_TRADINGIS_<yyyymmdd>_<yyyymmdd>.zip  (weekly, Sunday to
                                                     Saturday by file time, first and last day named)
     Reports/Archive/ROOFTOP_PV/ACTUAL/PUBLIC_ROOFTOP_PV_ACTUAL_{MEASUREMENT,SATELLITE}_<yyyymmdd>.zip
                                         (weekly, Thursday to Wednesday, 336 members, as the real ones)
 
-Dispatch files stay in Current from the start of yesterday (NEM time); older whole days are
+Every bundle is cut by the time in the file name (the interval end), as AEMO cuts them. Dispatch
+files stay in Current from the one named yesterday 00:00 (NEM time); older whole days are
 bundled. Weekly streams keep the open week (and a closed week until the end of yesterday) in
 Current, so every interval is always in one place. File mtimes are the publication times, so
 listings show real-looking dates.
@@ -60,8 +61,6 @@ class Folder:
     prefix: str  # Current file and Archive bundle name prefix
     archive_days: int  # 1 = daily bundles, 7 = weekly
     week_start: int = 3  # weekday a weekly bundle starts (3 Thursday: rooftop; 6 Sunday: TradingIS)
-    by_file_time: bool = False  # bundle by the time in the file name, else by the NEM day the
-    # 5-minute interval starts in (dispatch)
     last_day_in_name: bool = False  # PUBLIC_TRADINGIS_<first>_<last>.zip
 
     def bundle_name(self, start: dt.date) -> str:
@@ -81,9 +80,9 @@ FOLDERS = (
     Folder("dispatchis", "Reports/Current/DispatchIS_Reports", "Reports/Archive/DispatchIS_Reports",
            "PUBLIC_DISPATCHIS", 1),
     Folder("tradingis", "Reports/Current/TradingIS_Reports", "Reports/Archive/TradingIS_Reports",
-           "PUBLIC_TRADINGIS", 7, week_start=6, by_file_time=True, last_day_in_name=True),
-    Folder("rooftop", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT", 7, by_file_time=True),
-    Folder("satellite", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_SATELLITE", 7, by_file_time=True),
+           "PUBLIC_TRADINGIS", 7, week_start=6, last_day_in_name=True),
+    Folder("rooftop", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT", 7),
+    Folder("satellite", _ROOFTOP_CURRENT, _ROOFTOP_ARCHIVE, "PUBLIC_ROOFTOP_PV_ACTUAL_SATELLITE", 7),
 )  # fmt: skip
 _STAMP = re.compile(r"_(\d{12}|\d{14})_\d{16}\.zip$", re.IGNORECASE)
 
@@ -138,9 +137,14 @@ def _interval_of(name: str) -> dt.datetime:
 
 
 def bundle_start(folder: Folder, name: str) -> dt.date:
-    """First day of the Archive bundle a Current file belongs to."""
-    ts = _interval_of(name)
-    day = ts.date() if folder.by_file_time else (ts - dt.timedelta(minutes=5)).date()
+    """First day of the Archive bundle a Current file belongs to.
+
+    AEMO cuts daily and weekly bundles by the calendar day of the time in the file name (the
+    interval end), so a 00:00 file opens its own day's bundle although its interval started the
+    day before (nem_domain.md §6 "Formats"; the real rooftop week `…_20240314.zip` starts with the
+    file named 2024-03-14 00:00).
+    """
+    day = _interval_of(name).date()
     if folder.archive_days == 7:
         return day - dt.timedelta(days=(day.weekday() - folder.week_start) % 7)
     return day

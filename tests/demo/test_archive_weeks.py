@@ -108,3 +108,28 @@ def test_live_only_adds_files_and_rolls_closed_weeks(weeks: Path, tmp_path: Path
                    "PUBLIC_ROOFTOP_PV_ACTUAL_MEASUREMENT_20260309", "PUBLIC_DISPATCHIS_20260309"):  # fmt: skip
         assert any(n.startswith(prefix) for n in added), prefix
     assert not any(re.match(r"PUBLIC_TRADINGIS_2026030[1-7]", p.name) for p in (root / "Reports/Current/TradingIS_Reports").iterdir())
+
+
+@pytest.mark.parametrize(("folder", "prefix"), [("Dispatch_SCADA", "PUBLIC_DISPATCHSCADA"),
+                                                ("DispatchIS_Reports", "PUBLIC_DISPATCHIS")])  # fmt: skip
+def test_daily_dispatch_bundles_are_cut_by_the_time_in_the_file_name(weeks: Path, folder: str, prefix: str) -> None:
+    """AEMO cuts daily bundles by the file-name time (the interval end): the file named D 00:00 -
+    the last interval of D-1 - opens bundle D (nem_domain.md §6). Every interval of the mirror is in
+    exactly one place: one bundle or Current."""
+    seen: list[str] = []
+    bundles = sorted((weeks / "Reports/Archive" / folder).iterdir())
+    assert len(bundles) == 12  # 02-21 .. 03-04; Current keeps 03-05 (yesterday) and today
+    for i, bundle in enumerate(bundles):
+        day = re.fullmatch(prefix + r"_(\d{8})\.zip", bundle.name).group(1)
+        stamps = [n.split("_")[2] for n in _members(bundle)]
+        assert {s[:8] for s in stamps} == {day}, bundle.name
+        assert stamps[0] == day + ("0005" if i == 0 else "0000") and stamps[-1] == day + "2355", bundle.name
+        seen += stamps
+    current = sorted(p.name.split("_")[2] for p in (weeks / "Reports/Current" / folder).iterdir())
+    assert current[0] == "202603050000"
+    seen += current
+    expected = [dt.datetime(2026, 2, 21, 0, 5) + dt.timedelta(minutes=5 * i) for i in range(13 * 288 + 2)]
+    expected = [t.strftime("%Y%m%d%H%M") for t in expected if t != dt.datetime(2026, 3, 5, 14, 35)]  # the missing one
+    if prefix == "PUBLIC_DISPATCHSCADA":
+        expected.append("202603051100")  # the re-published one
+    assert sorted(seen) == sorted(expected)

@@ -149,7 +149,10 @@ def test_archive_bundles_are_zips_of_the_current_zips(mirror: Path) -> None:
     bundle = mirror / "Reports/Archive/Dispatch_SCADA/PUBLIC_DISPATCHSCADA_20260302.zip"
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
-        assert len(names) == 288
+        # cut by the time in the file name, as AEMO: 00:05 .. 23:55 (the mirror starts at 03-02
+        # 00:00, so there is no 00:00 file; the 03-03 00:00 file opens 03-03, see below)
+        stamps = sorted(n.split("_")[2] for n in names)
+        assert len(names) == 287 and stamps[0] == "202603020005" and stamps[-1] == "202603022355"
         assert all(re.fullmatch(NAMES["scada"][0], n) for n in names)
         first = zipfile.ZipFile(io.BytesIO(zf.read(names[0])))
         assert re.fullmatch(NAMES["scada"][1], first.namelist()[0])
@@ -171,11 +174,11 @@ def test_archive_bundles_are_zips_of_the_current_zips(mirror: Path) -> None:
 def test_current_holds_yesterday_and_today_only(mirror: Path) -> None:
     names = [p.name for p in (mirror / FOLDERS["scada"]).iterdir()]
     stamps = sorted(n.split("_")[2] for n in names)
-    assert stamps[0] == "202603030005" and stamps[-1] == "202603041200"
+    assert stamps[0] == "202603030000" and stamps[-1] == "202603041200"  # from yesterday's 00:00 file
     # yesterday 14:35 is deliberately missing; yesterday 11:00 is published twice (newer id).
     assert "202603031435" not in stamps
     assert stamps.count("202603031100") == 2
-    assert len(names) == 288 + 144 - 1 + 1
+    assert len(names) == 288 + 144 - 1 + 1 + 1
 
 
 @pytest.mark.parametrize(
