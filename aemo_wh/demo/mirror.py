@@ -47,8 +47,9 @@ logger = get_logger(__name__)
 META = ".demo_mirror.json"
 UNITS = ".demo_units.parquet"
 DEFAULT_SEED = 2026
-MIRROR_STREAMS = 2  # bumped when a stream is added: `demo up` rebuilds an older mirror rather than
-# catching it up (2: TradingIS and rooftop SATELLITE files)
+MIRROR_STREAMS = 3  # bumped when what a mirror publishes changes: `demo up` rebuilds an older mirror
+# rather than catching it up (2: TradingIS and rooftop SATELLITE files; 3: daily bundles cut by file
+# time, smoothed weather - an old history continued by the new simulator would step at the seam)
 
 
 @dataclass(frozen=True)

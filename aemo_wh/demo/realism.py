@@ -1,5 +1,5 @@
 """Market realism statistics of a simulation: negative-price share, link binding, price spread,
-and the smoothness of the battery fleet, utility solar and demand.
+and the smoothness of the battery fleet, utility solar, demand and each fuel's NEM fleet.
 
 Measured straight from `aemo_wh.demo.model.simulate` output (no files, no ingest), so a test can
 hold the simulator's market to loose realistic bounds and `python -m aemo_wh.demo.realism` can
@@ -65,6 +65,22 @@ def battery_fleet(sim: Simulation) -> tuple[np.ndarray, float]:
     return fleet, float(cap[np.isin(roles, ["bdu", "bat_gen"])].sum())
 
 
+STEP_FUELS = ("gas", "hydro", "wind", "solar", "coal")
+
+
+def fuel_steps(sim: Simulation) -> dict[str, tuple[float, float]]:
+    """Per fuel role: (largest |change| of its NEM-wide MW between two intervals, fleet capacity MW)."""
+    roles = sim.units["role"].to_numpy()
+    cap = sim.units["capacity_mw"].to_numpy()
+    out = {}
+    for fuel in STEP_FUELS:
+        m = roles == fuel
+        total = sim.scada[:, m].sum(axis=1)
+        step = float(np.abs(np.diff(total)).max()) if len(total) > 1 else 0.0
+        out[fuel] = (step, float(cap[m].sum()))
+    return out
+
+
 def full_days(sim: Simulation) -> np.ndarray:
     """(n,) NEM day of each interval end (the interval ending 00:00 belongs to the day before);
     NaT where that day is not complete in the simulation."""
@@ -82,7 +98,8 @@ def smoothness_stats(sim: Simulation) -> dict[str, float]:
     round_trip_min / max: the range of daily discharged / charged; solar_peak_h: median hour of the
     NEM utility-solar maximum (1 h mean) over complete days; weekend_step: largest |change| of NEM
     total demand within 2 h of a Friday -> Saturday or Sunday -> Monday midnight; demand_p99_step:
-    the 99th percentile of that change over all intervals.
+    the 99th percentile of that change over all intervals; step_<fuel>_mw / cap_<fuel>_mw: see
+    `fuel_steps`.
     """
     fleet, fleet_cap = battery_fleet(sim)
     day = full_days(sim)
@@ -112,6 +129,8 @@ def smoothness_stats(sim: Simulation) -> dict[str, float]:
     near = ((dow == 5) | (dow == 0)) & (mins <= 120) | ((dow == 4) | (dow == 6)) & (mins >= 22 * 60)
     out["weekend_step"] = float(step[near[1:]].max()) if near[1:].any() else 0.0
     out["demand_p99_step"] = float(np.percentile(step, 99)) if len(step) else 0.0
+    for fuel, (mw, cap) in fuel_steps(sim).items():
+        out[f"step_{fuel}_mw"], out[f"cap_{fuel}_mw"] = mw, cap
     return out
 
 
@@ -124,6 +143,9 @@ def format_smoothness(s: dict[str, float]) -> str:
         f"utility solar peaks at {s['solar_peak_h']:.2f} h (median day, NEM time)",
         f"NEM demand step: max {s['weekend_step']:.0f} MW within 2 h of a weekend midnight; "
         f"p99 {s['demand_p99_step']:.0f} MW over all intervals",
+        "max NEM step per interval: " + "; ".join(
+            f"{fuel} {s[f'step_{fuel}_mw']:,.0f} MW ({s[f'step_{fuel}_mw'] / max(s[f'cap_{fuel}_mw'], 1.0):.1%} "
+            f"of {s[f'cap_{fuel}_mw']:,.0f})" for fuel in STEP_FUELS),
     ])  # fmt: skip
 
 

@@ -21,6 +21,8 @@ WINTER_WIND = 0.6  # winter lift of the southern regions' wind index (westerlies
 WEEKEND_FACTOR = 0.93  # weekend demand relative to a weekday
 MIDNIGHT_EASE_H = 2.0  # a per-day quantity changes over +-2 h around midnight, not at once
 CLEAR_MEAN = 0.8  # typical share of sunlight getting through clouds (for forecasts)
+CLOUD_SMOOTH = 4.0  # intervals: a region's passing cloud eases in and out over ~20 minutes
+WIND_SMOOTH = 12.0  # intervals: a region's wind index turns over ~1 hour, not in one interval
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,27 @@ def ar1(rng: np.random.Generator, n: int, k: int, tau_intervals: float) -> np.nd
     for t in range(1, n):
         out[t] = phi * out[t - 1] + scale * eps[t]
     return out
+
+
+def smooth_ar1(rng: np.random.Generator, n: int, k: int, tau_intervals: float, smooth_intervals: float) -> np.ndarray:
+    """`ar1` passed through an exponential smoother of `smooth_intervals` (rescaled to unit variance).
+
+    An AR(1) series is rough: its 5-minute steps are as large as white noise allows, so a regional
+    wind or cloud index built on it moved a whole fleet by ~1 GW in one interval now and then
+    (a 3-4 sigma step). A region's fleet averages many sites, so its index is smooth: after the
+    smoother one interval changes it by ~1/smooth_intervals of the AR(1)'s distance from it.
+    Causal, so a longer run keeps the prefix (`demo live`).
+    """
+    x = ar1(rng, n, k, tau_intervals)
+    phi, psi = float(np.exp(-1.0 / tau_intervals)), float(np.exp(-1.0 / smooth_intervals))
+    # variance of y_t = (1 - psi) sum_j psi^j x_{t-j} for an AR(1) x of unit variance
+    var = (1.0 - psi) ** 2 / (1.0 - psi * psi) * (1.0 + phi * psi) / (1.0 - phi * psi)
+    out = np.empty_like(x)
+    if n:
+        out[0] = x[0]  # start in the stationary state's neighbourhood (no spin-up from zero)
+    for t in range(1, n):
+        out[t] = psi * out[t - 1] + (1.0 - psi) * x[t]
+    return out / np.sqrt(var)
 
 
 def hours_of_day(times: np.ndarray) -> np.ndarray:
@@ -162,15 +185,16 @@ def simulate_weather(times: np.ndarray, seed: int) -> Weather:
     n, k = len(times), len(REGIONS)
     sun = clear_sky_sun(times)
     # Clouds: slow regional weather systems plus faster local passing cloud.
-    slow = ar1(rng_for(seed, "cloud.slow"), n, k, tau_intervals=12 * 18)
-    fast = ar1(rng_for(seed, "cloud.fast"), n, k, tau_intervals=6)
+    # Both are smoothed AR(1)s: a region's sky does not change all at once in 5 minutes.
+    slow = smooth_ar1(rng_for(seed, "cloud.slow"), n, k, tau_intervals=12 * 18, smooth_intervals=6)
+    fast = smooth_ar1(rng_for(seed, "cloud.fast"), n, k, tau_intervals=6, smooth_intervals=CLOUD_SMOOTH)
     cloudiness = 1.0 / (1.0 + np.exp(-(1.3 * slow + 0.5 * fast - 1.2)))
     clear = 1.0 - 0.8 * cloudiness
     season = season_of(times)
     southern = np.array([CLIMATE[r].lat < -34.0 for r in REGIONS], dtype=float)
-    wind = WINTER_WIND * np.clip(-season, 0, None)[:, None] * southern[None, :] + 0.85 * ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10) + 0.53 * ar1(
-        rng_for(seed, "wind.nem"), n, 1, tau_intervals=12 * 30
-    )
+    regional = smooth_ar1(rng_for(seed, "wind.region"), n, k, tau_intervals=12 * 10, smooth_intervals=WIND_SMOOTH)
+    nem = smooth_ar1(rng_for(seed, "wind.nem"), n, 1, tau_intervals=12 * 30, smooth_intervals=WIND_SMOOTH)
+    wind = WINTER_WIND * np.clip(-season, 0, None)[:, None] * southern[None, :] + 0.85 * regional + 0.53 * nem
     h = hours_of_day(times)
     temp = ar1(rng_for(seed, "temperature"), n, k, tau_intervals=12 * 24)
     noise = ar1(rng_for(seed, "demand.noise"), n, k, tau_intervals=4)

@@ -1,6 +1,7 @@
 """The simulated fleet moves smoothly: batteries ramp between charging and discharging over many
 intervals (no one-interval flip), give back ~85 % of what they store each day, demand eases into the
-weekend, and utility solar peaks around solar noon (issue 4 follow-up)."""
+weekend, utility solar peaks around solar noon, and no fuel's NEM fleet jumps in one interval
+(issue 4 follow-ups)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 
 from aemo_wh.demo.mirror import load_units
 from aemo_wh.demo.model import battery_plan, simulate
-from aemo_wh.demo.realism import battery_fleet, format_smoothness, full_days, smoothness_stats
-from aemo_wh.demo.weather import hours_of_day
+from aemo_wh.demo.realism import battery_fleet, format_smoothness, fuel_steps, full_days, smoothness_stats
+from aemo_wh.demo.weather import ar1, hours_of_day, rng_for, smooth_ar1
 
 # A summer fortnight from a Monday (two Friday -> Saturday midnights) and a winter week.
 WINDOWS = {"summer": (dt.datetime(2026, 1, 5), 14, 1), "winter": (dt.datetime(2026, 7, 6), 7, 2)}
@@ -98,3 +99,31 @@ def test_a_run_extended_past_midnight_keeps_the_past(units) -> None:
     longer = simulate(units, start, end + dt.timedelta(hours=4), seed=4)
     n = len(short.times)
     assert np.array_equal(longer.scada[:n], short.scada) and np.array_equal(longer.price[:n], short.price)
+
+
+# Largest NEM-wide change of a fuel's output in one 5-minute interval, share of that fuel's NEM
+# capacity. Wind and solar follow the weather over fleets spread across hundreds of km: 5 % (~740 MW
+# of ~15 GW each) is already a steep front or a fast morning ramp. Gas and hydro balance the NEM,
+# absorbing demand and renewable swings (and curtailment starting or stopping) together: 8 % of
+# the ~8 GW hydro fleet is ~650 MW, about the NEM's sharpest 5-minute net-demand moves. Before
+# stage 9 (rough weather drivers) gas stepped 11.6 % and hydro 13.6 % in the summer window.
+STEP_BOUND = {"gas": 0.08, "hydro": 0.08, "wind": 0.05, "solar": 0.05}
+
+
+def test_no_fuel_fleet_jumps_in_one_interval(sim) -> None:
+    steps = fuel_steps(sim)
+    for fuel, bound in STEP_BOUND.items():
+        mw, cap = steps[fuel]
+        assert cap > 5000 and mw <= bound * cap, (fuel, format_smoothness(smoothness_stats(sim)))
+    # and they do move: wind and gas change by a few hundred MW somewhere in the window
+    assert steps["wind"][0] > 100 and steps["gas"][0] > 100
+
+
+def test_smoothed_weather_index_keeps_its_spread_and_prefix() -> None:
+    """The smoothed AR(1) behind wind and clouds keeps unit variance but steps far less than the
+    raw AR(1), and (being causal) a longer series starts with the shorter one."""
+    rough = ar1(rng_for(9, "x"), 20000, 4, tau_intervals=120)
+    smooth = smooth_ar1(rng_for(9, "x"), 20000, 4, tau_intervals=120, smooth_intervals=12)
+    assert 0.8 < smooth[2000:].std() < 1.2
+    assert np.abs(np.diff(smooth, axis=0)).max() < 0.3 * np.abs(np.diff(rough, axis=0)).max()
+    assert np.array_equal(smooth_ar1(rng_for(9, "x"), 500, 4, 120, 12)[:300], smooth_ar1(rng_for(9, "x"), 300, 4, 120, 12))
