@@ -206,7 +206,8 @@ class StackChart(Chart):
         """`wide`: MW by fuel class (columns) on the window's time grid; NaN rows are missing intervals."""
         unknown = [c for c in wide.columns if c not in self.key]
         if unknown:  # a class the palette does not know is drawn as Other
-            wide = wide.drop(columns=unknown).assign(Other=wide.get("Other", 0.0) + wide[unknown].sum(axis=1))
+            other = wide[[*unknown, *(["Other"] if "Other" in wide.columns else [])]].sum(axis=1, min_count=1)
+            wide = wide.drop(columns=unknown).assign(Other=other)  # NaN stays NaN: a gap stays a gap
         present = wide.notna().any(axis=1).to_numpy()  # a fuel without a row in a present interval is 0 MW
         x = wide.index.to_numpy()
         zeros = np.zeros(len(wide))

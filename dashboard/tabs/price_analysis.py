@@ -15,7 +15,7 @@ import panel_material_ui as pmui
 from panel.io.model import JSCode
 
 from dashboard import queries, theme
-from dashboard.components.base import TabView
+from dashboard.components.base import NO_DATA_YET, TabView
 from dashboard.components.tables import csv_button, money, number
 from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
 
@@ -143,7 +143,7 @@ class PriceAnalysisTab(TabView):
         self._sync_fuels()
         bounds = self.window.bounds(self.store)
         if bounds is None:
-            self.holder.objects = [pmui.Typography("No data in the warehouse yet")]
+            self.holder.objects = [pmui.Typography(NO_DATA_YET)]
             return
         start, end = bounds
         flat = queries.price_pivot(self.store, start, end, self.regions.value, self.fuels.value)

@@ -11,7 +11,7 @@ import panel_material_ui as pmui
 
 from dashboard import queries
 from dashboard.components import charts
-from dashboard.components.base import TabView
+from dashboard.components.base import NO_DATA_YET, TabView
 from dashboard.components.search import StationIndex
 from dashboard.components.tables import csv_button, empty_frame, make_table
 from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
@@ -133,7 +133,7 @@ class StationTab(TabView):
         bounds = self.window.bounds(self.store)
         if bounds is None or not self.matches.value:
             for chart in (self.series, self.tod):
-                chart.message("No data in the warehouse yet")
+                chart.message(NO_DATA_YET)
             return
         start, end = bounds
         label, duid_list, capacity = self.selected()

@@ -195,3 +195,16 @@ def test_opening_the_station_tab_queries_once(demo: Path, monkeypatch: pytest.Mo
     assert len(calls) == 1 and tab.matches.value and tab.unit.options
     tab.query.value = "Bayswter"
     assert len(calls) == 2 and tab.matches.value == "Bayswater Power Station"
+
+
+def test_a_fuel_class_the_palette_does_not_know_is_drawn_as_other_and_keeps_gaps() -> None:
+    from dashboard.components.charts import StackChart
+
+    index = pd.date_range("2026-01-01 00:05", periods=4, freq="5min", name="settlementdate")
+    wide = pd.DataFrame({"Coal": [100.0, np.nan, 120.0, 130.0], "Hydrogen": [5.0, np.nan, np.nan, 7.0]}, index=index)
+    chart = StackChart()
+    chart.update(wide, "t")
+    other = chart.areas.data["p" + chart.key["Other"]]
+    assert list(other) == [0, 5, 0, 0, 0, 7, 0]  # two runs (00:05; 00:15-00:20), each framed by zeros
+    assert index[1] not in set(chart.areas.data["x"])  # the missing 00:10 is still a gap
+    assert chart.items["Other"].visible and "Hydrogen" not in chart.key
