@@ -9,6 +9,7 @@ import time
 
 import panel as pn
 import panel_material_ui as pmui
+from panel.io import hold
 
 from aemo_wh.log import get_logger
 from dashboard import theme
@@ -100,9 +101,10 @@ class NemApp:
         for view in self.views:
             if view is not None:
                 view.stale = True
-        self.view(self.tabs.active).refresh()
-        self.footer.object = footer_text(self.store)
-        self.marker.visible = self.store.is_demo()
+        with hold():  # the footer and the visible tab reach the browser in one message
+            self.view(self.tabs.active).refresh()
+            self.footer.object = footer_text(self.store)
+            self.marker.visible = self.store.is_demo()
         return True
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 import panel as pn
+from panel.io import hold
 
 from aemo_wh.log import get_logger
 from dashboard import queries
@@ -57,7 +58,11 @@ class TabView(pn.viewable.Viewer):
             return
         t0 = time.perf_counter()
         try:
-            self._refresh()
+            # One websocket message per refresh: without the hold every property change (an x
+            # range's start, then its end) reached the browser on its own, which drew the
+            # half-applied states in between (a CI run read a 59-h "48-h" window between the two).
+            with hold():
+                self._refresh()
         finally:
             self.stale = False
             self.last_refresh_ms = 1000 * (time.perf_counter() - t0)

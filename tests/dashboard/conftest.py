@@ -6,6 +6,7 @@ loopback port; the browser is Debian's chromium driven by Playwright (no browser
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -90,10 +91,25 @@ class PageProbe:
         self.page = page
         self.external: list[str] = []
         self.errors: list[str] = []
+        self.frames: list[str] = []  # text frames the server sent over the websocket
         self.step = "load"
         page.on("request", self._on_request)
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: self.frames.append(payload) if isinstance(payload, str) else None))
         page.on("console", lambda m: self.errors.append(f"{self.step}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"{self.step}: {e}"))
+
+    def patches_since(self, mark: int) -> list[list[dict]]:
+        """The event lists of the Bokeh PATCH-DOC messages received after frame `mark`, in order."""
+        out = []
+        for text in self.frames[mark:]:
+            try:
+                content = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(content, dict) and isinstance(content.get("events"), list):
+                out.append(content["events"])
+        return out
 
     def _on_request(self, request) -> None:
         url = request.url
