@@ -5,6 +5,7 @@ No SQL and no data shaping here; tabs own their views, the store owns data acces
 
 from __future__ import annotations
 
+import gc
 import time
 
 import panel as pn
@@ -109,7 +110,7 @@ class NemApp:
 
 
 def warm_up(store: Store) -> float:
-    """Build every tab once and render it into a throwaway Document; returns the ms it took.
+    """Build every tab once into a throwaway Document, then freeze the heap; returns the ms it took.
 
     Run at server start so the first user does not pay for imports (markdown, pmui models), the
     first query of each view on this connection and Bokeh's first model builds: measured on the
@@ -122,6 +123,12 @@ def warm_up(store: Store) -> float:
     app.page.get_root(Document())
     for index in range(1, len(TAB_CLASSES)):
         app.view(index).__panel__().get_root(Document())
+    del app
+    # Move what start-up built (modules, views, caches: ~340k objects) out of the collector's sight: a
+    # full collection over it paused a session's creation or a tab's first render by 200-260 ms once
+    # every few sessions (measured on the 14-day demo; none in 24 tab opens after the freeze).
+    gc.collect()
+    gc.freeze()
     return 1000 * (time.perf_counter() - t0)
 
 

@@ -9,7 +9,6 @@ offline. Basic auth is switched on when the address is not loopback and
 from __future__ import annotations
 
 import argparse
-import gc
 import ipaddress
 import secrets
 from pathlib import Path
@@ -85,11 +84,7 @@ def serve(
     register_tabs()
     store = Store(root, connect=lambda _root: views.connect(settings), refresh=views.refresh)
     refresh_s = float(settings.dashboard.refresh_s)
-    logger.info("dashboard warm-up (every tab built once) took %.0f ms", warm_up(store))
-    # Move what start-up built (modules, views, caches: ~340k objects) out of the collector's sight: a full
-    # collection over it paused a session's creation by ~260 ms once every few sessions.
-    gc.collect()
-    gc.freeze()
+    logger.info("dashboard warm-up (every tab built once, heap frozen) took %.0f ms", warm_up(store))
     auth = basic_auth(settings, address)
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     options: dict[str, Any] = dict(
