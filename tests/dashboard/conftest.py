@@ -92,17 +92,21 @@ class PageProbe:
         self.external: list[str] = []
         self.errors: list[str] = []
         self.frames: list[str] = []  # text frames the server sent over the websocket
+        self.sent: list[str] = []  # text frames the browser sent
         self.step = "load"
         page.on("request", self._on_request)
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: self.frames.append(payload) if isinstance(payload, str) else None))
+        page.on("websocket", self._on_websocket)
         page.on("console", lambda m: self.errors.append(f"{self.step}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"{self.step}: {e}"))
 
-    def patches_since(self, mark: int) -> list[list[dict]]:
-        """The event lists of the Bokeh PATCH-DOC messages received after frame `mark`, in order."""
+    def _on_websocket(self, ws) -> None:
+        ws.on("framereceived", lambda payload: self.frames.append(payload) if isinstance(payload, str) else None)
+        ws.on("framesent", lambda payload: self.sent.append(payload) if isinstance(payload, str) else None)
+
+    def patches_since(self, mark: int, sent: bool = False) -> list[list[dict]]:
+        """The event lists of the Bokeh PATCH-DOC messages received (or `sent`) after frame `mark`, in order."""
         out = []
-        for text in self.frames[mark:]:
+        for text in (self.sent if sent else self.frames)[mark:]:
             try:
                 content = json.loads(text)
             except ValueError:

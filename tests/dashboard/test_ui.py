@@ -225,13 +225,17 @@ def test_new_interval_appears_without_reload(app, demo: Path) -> None:
     assert f"Last Updated: {before}" in text_of(page, "nem-footer")
     # pan the stack (the default drag tool): the refresh below must keep the user's view
     window = stack_x_range(page)
+    sent_mark = len(app.sent)
     box = page.locator("canvas").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
     panned = wait_until(lambda: (r := stack_x_range(page)) != window and r, what="panned range")
-    time.sleep(1.5)  # the range change travels back to the server (slow CI machines too)
+    # the panned range travels back to the server before the new data lands
+    wait_until(lambda: any(e.get("kind") == "ModelChanged" and e.get("attr") == "end" and e.get("new") == panned[1]
+                           for events in app.patches_since(sent_mark, sent=True) for e in events),
+               what="panned range sent to the server")
     added = append_intervals(demo / "mirror", count=1)
     assert added
     ingest_mirror(demo / "mirror", demo / "warehouse", compact=False)
