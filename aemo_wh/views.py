@@ -3,11 +3,13 @@
 Everything that reads data (dashboard, email report, alerts, health, shell, tests) opens its
 connection here and calls `refresh(con)` before reading; parameters are always bound.
 
-Besides the raw views, the SQL files need three things this module provides first:
+Besides the raw views, the SQL files need four things this module provides first:
 - `_registry_base`: the published `duid_info` table (level "ref", written by `registry refresh`),
   or, until there is one, the registry built from the workbook shipped in `aemo_wh/data/`;
 - variable `duid_overrides_files`: [empty template, the user's overrides CSV if valid];
-- variable `interconnector_ref_file`: the shipped interconnector reference CSV.
+- variable `interconnector_ref_file`: the shipped interconnector reference CSV;
+- variable `duid_history_file`: the shipped history layer of the registry (units the registration
+  list no longer names; aemo_wh/registry/history.py).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("create or replace view _registry_base as select * from _registry_shipped")
     _set_overrides(con)
     con.execute("set variable interconnector_ref_file = ?", [str(data_file("interconnectors.csv"))])
+    con.execute("set variable duid_history_file = ?", [str(data_file("duid_history.csv"))])
 
 
 def _signature(path: Path | None) -> str:

@@ -4,12 +4,17 @@
 -- Grain:    one row per duid
 -- Keys:     duid
 -- Sources:  _registry_base (the published warehouse table `duid_info` written by
---           `aemo-wh registry refresh`, else the workbook shipped in aemo_wh/data/), and the user's
---           overrides CSV (settings.paths.overrides), re-read by every views.refresh(con) that finds
---           the file changed, so an edit shows on the reader's next refresh.
+--           `aemo-wh registry refresh`, else the workbook shipped in aemo_wh/data/); beneath it the
+--           shipped history layer aemo_wh/data/duid_history.csv (variable duid_history_file: units
+--           the registration list no longer names, e.g. Liddell LD01-LD04 and the pre-2025 two-DUID
+--           batteries; see aemo_wh/registry/history.py); on top the user's overrides CSV
+--           (settings.paths.overrides), re-read by every views.refresh(con) that finds the file
+--           changed, so an edit shows on the reader's next refresh.
 -- Caveats:  An override cell left blank keeps the registry value; a DUID only in the overrides is
 --           added (fuel_class 'Other' when not given). Values are trimmed; fuel_class and
 --           dispatch_type are matched case-insensitively. `aemo-wh registry show` validates the file.
+--           is_historical marks history-layer units: they classify backfilled SCADA but are not
+--           part of today's fleet (utilisation's capacity leaves them out).
 
 create or replace view _duid_info_calc as
 with
@@ -42,6 +47,23 @@ overrides as (
     group by upper(trim(o.duid))
 ),
 
+history as (
+    select
+        h.duid, h.station_name, h.region_id, nullif(h.participant, '') as participant, h.dispatch_type,
+        h.fuel_source, h.technology, h.fuel_class,
+        try_cast(h.registered_capacity_mw as double) as registered_capacity_mw,
+        try_cast(h.max_capacity_mw as double) as max_capacity_mw,
+        true as is_historical
+    from read_csv(getvariable('duid_history_file'), header = true, comment = '#', all_varchar = true) as h
+    anti join _registry_base as r on r.duid = h.duid
+),
+
+layered as (
+    select *, false as is_historical from _registry_base
+    union all by name
+    select * from history
+),
+
 final as (
     select
         coalesce(o.duid, b.duid) as duid,
@@ -54,8 +76,9 @@ final as (
         coalesce(o.fuel_class, b.fuel_class, 'Other') as fuel_class,
         coalesce(o.registered_capacity_mw, b.registered_capacity_mw) as registered_capacity_mw,
         coalesce(o.max_capacity_mw, b.max_capacity_mw) as max_capacity_mw,
-        o.duid is not null as is_overridden
-    from _registry_base as b
+        o.duid is not null as is_overridden,
+        coalesce(b.is_historical, false) as is_historical
+    from layered as b
     full outer join overrides as o on o.duid = b.duid
 )
 
@@ -68,4 +91,4 @@ create or replace table _duid_info_cache as select * from _duid_info_calc order 
 create or replace view duid_info as select * from _duid_info_cache;
 
 comment on view duid_info is
-    'DUID registry (AEMO registration list + user overrides): region, owner, fuel class, capacity. Grain: duid.';
+    'DUID registry (AEMO registration list, history layer beneath, user overrides on top): region, owner, fuel class, capacity. Grain: duid.';

@@ -5,7 +5,8 @@
 -- Keys:     settlementdate, region_id, fuel_class
 -- Sources:  fuel_stack (mw), duid_info (registered_capacity_mw summed per region and class)
 -- Caveats:  capacity_mw is the registered capacity of every registry DUID of that region and class
---           (the registry is a current snapshot, so history uses today's fleet). Only classes with
+--           (the registry is a current snapshot, so history uses today's fleet; the history layer's
+--           retired units classify backfilled MW but add no capacity). Only classes with
 --           capacity: no Rooftop Solar, Transmission, Battery Charging or Pumps.
 --           Capacity factor over a window: sum(mw) / (capacity_mw * intervals in the window), or
 --           the capacity_factor(start_ts, end_ts) table macro below (missing intervals count as 0).
@@ -14,7 +15,7 @@ create or replace view _class_capacity as
 with per_region as (
     select region_id, fuel_class, sum(registered_capacity_mw) as capacity_mw
     from duid_info
-    where region_id is not null and registered_capacity_mw > 0
+    where region_id is not null and registered_capacity_mw > 0 and not is_historical
       and fuel_class not in ('Battery Charging', 'Pumps')
     group by region_id, fuel_class
 )
