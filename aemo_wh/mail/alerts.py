@@ -106,14 +106,11 @@ def _hm(ts: dt.datetime) -> str:
 def unknown_duids(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """DUIDs with SCADA and no registry entry (the `unknown_duids` view), newest first.
 
-    Keys: duid, first_seen, last_seen, max_mw, region_id (None unless the view knows it).
+    Keys: duid, first_seen, last_seen, max_mw, intervals_seen.
     """
     cur = con.execute("select * from unknown_duids order by first_seen desc, duid")
     cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    for r in rows:
-        r.setdefault("region_id", None)
-    return rows
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def check_unknown_duids(
@@ -146,19 +143,20 @@ def check_unknown_duids(
         prev = seen.get(r["duid"], {})
         seen[r["duid"]] = {"first_alerted": prev.get("first_alerted", _iso(now)), "last_alerted": _iso(now),
                            "last_seen": _iso(r["last_seen"]), "times": prev.get("times", 0) + 1}
+    # No region column: SCADA rows carry none and the DUID is, by definition, in no registry table.
     table = Table(
-        columns=("DUID", "First seen", "Last seen", "Max MW", "Region"),
+        columns=("DUID", "First seen", "Last seen", "Max MW", "Intervals"),
         rows=[{"DUID": r["duid"], "First seen": _hm(r["first_seen"]), "Last seen": _hm(r["last_seen"]),
-               "Max MW": num(r["max_mw"], 1), "Region": r.get("region_id") or "unknown"}
+               "Max MW": num(r["max_mw"], 1), "Intervals": f"{r['intervals_seen']:,}"}
               for r in due[:MAX_LISTED]],
-        numeric=frozenset({"Max MW"}),
+        numeric=frozenset({"Max MW", "Intervals"}),
     )
     again = [r["duid"] for r in due if seen[r["duid"]]["times"] > 1]
     n = len(due)
     plural = n > 1
     paragraphs = [
         f"{n} DUID{'s' if plural else ''} produced SCADA data but {'are' if plural else 'is'} not in the DUID "
-        f"registry, so {'their' if plural else 'its'} output has no fuel class (and perhaps no region) in the "
+        f"registry, so {'their' if plural else 'its'} output has no fuel class and no region: it is missing from the "
         "fuel stacks, utilisation and revenue views.",
     ]
     if n > MAX_LISTED:

@@ -29,7 +29,7 @@ def _by_kind(srv, kind):
 
 def _unknown_in_view(s):
     con = views.connect(s)
-    return con.execute("select duid, first_seen, max_mw from unknown_duids order by duid").fetchall()
+    return con.execute("select duid, first_seen, max_mw, intervals_seen from unknown_duids order by duid").fetchall()
 
 
 def _price_con(s, rows):
@@ -56,12 +56,12 @@ def test_unknown_duids_one_email_listing_all_then_silence(demo, smtp_server):
     (msg,) = _by_kind(srv, "unknown_duid")
     html = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
-    for duid, first_seen, max_mw in unknown:
+    for duid, first_seen, max_mw, intervals in unknown:
         assert duid in msg["Subject"]
         assert duid in html and duid in text
         assert first_seen.strftime("%a %d %b %H:%M") in html
         assert f"{max_mw:,.1f}" in text
-    assert "unknown" in text  # region: none of our tables knows it
+        assert f"| {intervals:,}" in text or f">{intervals:,}<" in html, text
     assert "<code" in html and "`" not in html  # commands shown as code, not backticks
 
     second = run_alert_rules(s, now=FRESH + dt.timedelta(minutes=5))
