@@ -13,8 +13,9 @@
 -- Caveats:  An override cell left blank keeps the registry value; a DUID only in the overrides is
 --           added (fuel_class 'Other' when not given). Values are trimmed; fuel_class and
 --           dispatch_type are matched case-insensitively. `aemo-wh registry show` validates the file.
---           is_historical marks history-layer units: they classify backfilled SCADA but are not
---           part of today's fleet (utilisation's capacity leaves them out).
+--           is_historical marks history-layer units (not in the current registration list): they
+--           classify backfilled SCADA; utilisation counts a unit's capacity only in the intervals
+--           it reports SCADA, so retired units add nothing to today's fleet.
 
 create or replace view _duid_info_calc as
 with

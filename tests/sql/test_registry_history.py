@@ -115,7 +115,7 @@ def test_layers_list_beats_history_and_overrides_beat_both(
     assert "TORRA1" not in rows  # only the test layer is read
 
 
-def test_retired_units_classify_but_add_no_capacity(con_2019: duckdb.DuckDBPyConnection) -> None:
+def test_retired_units_classify(con_2019: duckdb.DuckDBPyConnection) -> None:
     info = {r[0]: r[1:] for r in con_2019.execute(
         "select duid, region_id, fuel_class, dispatch_type, is_historical from duid_info "
         "where duid in ('LD01', 'HPRG1', 'HPRL1', 'TORRA1', 'BW01')").fetchall()}  # fmt: skip
@@ -124,13 +124,25 @@ def test_retired_units_classify_but_add_no_capacity(con_2019: duckdb.DuckDBPyCon
     assert info["HPRL1"] == ("SA1", "Battery Charging", "load", True)  # AEMO registered the L unit as a load
     assert info["TORRA1"] == ("SA1", "Gas", "generator", True)
     assert info["BW01"] == ("NSW1", "Coal", "generator", False)
-    capacity = con_2019.execute(
-        "select capacity_mw from _class_capacity where region_id = 'NSW1' and fuel_class = 'Coal'").fetchall()[0][0]
-    current, everything = con_2019.execute(
-        "select sum(registered_capacity_mw) filter (not is_historical), sum(registered_capacity_mw) "
-        "from duid_info where region_id = 'NSW1' and fuel_class = 'Coal'").fetchall()[0]  # fmt: skip
-    assert capacity == pytest.approx(current)
-    assert everything - current >= 2000  # Liddell's four units (and older plant) stay out of today's fleet
+
+
+def test_utilisation_uses_the_fleet_of_the_interval(con_2019: duckdb.DuckDBPyConnection) -> None:
+    """2019 NSW coal capacity = the NSW coal units reporting SCADA then (Liddell in, today's-only units out)."""
+    scada = scada_2019()
+    coal = dict(con_2019.execute(
+        "select duid, registered_capacity_mw from duid_info where region_id = 'NSW1' and fuel_class = 'Coal'"
+    ).fetchall())  # fmt: skip
+    expected = sum(cap for duid, cap in coal.items() if duid in scada)
+    mw, capacity = con_2019.execute(
+        "select mw, capacity_mw from utilisation where region_id = 'NSW1' and fuel_class = 'Coal'").fetchall()[0]
+    assert capacity == pytest.approx(expected)
+    assert sum(coal[d] for d in ("LD01", "LD02", "LD03", "LD04") if d in scada) >= 1500
+    assert capacity < sum(coal.values())  # registry coal units that did not report in 2019 add nothing
+    nem = con_2019.execute(
+        "select sum(capacity_mw) filter (region_id <> 'NEM'), sum(capacity_mw) filter (region_id = 'NEM') "
+        "from utilisation where fuel_class = 'Coal'").fetchall()[0]  # fmt: skip
+    assert nem[0] == pytest.approx(nem[1])
+    assert 0 < mw / capacity < 1
 
 
 def test_2019_interval_every_mw_classified(con_2019: duckdb.DuckDBPyConnection) -> None:

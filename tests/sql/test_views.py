@@ -161,14 +161,32 @@ def test_fuel_stack_regions_nem_and_signs(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_utilisation_is_mw_over_registered_capacity(con: duckdb.DuckDBPyConnection) -> None:
+    """Capacity is the interval's fleet: QLD coal units with a SCADA row in the file."""
     info = load_duid_info()
-    cap = info.filter((info["region_id"] == "QLD1") & (info["fuel_class"] == "Coal"))["registered_capacity_mw"].sum()
+    present = {r["duid"] for r in d_rows(SCADA_ZIP, "DISPATCH", "UNIT_SCADA")}
+    qld_coal = info.filter((info["region_id"] == "QLD1") & (info["fuel_class"] == "Coal"))
+    cap = qld_coal.filter(qld_coal["duid"].is_in(list(present)))["registered_capacity_mw"].sum()
+    assert cap > 5000
     mw, capacity, pct = con.execute(
         "select mw, capacity_mw, utilisation_pct from utilisation where region_id = 'QLD1' and fuel_class = 'Coal'"
     ).fetchall()[0]
     assert capacity == pytest.approx(cap)
     assert pct == pytest.approx(100 * mw / cap)
     assert 20 < pct < 100
+
+
+def test_utilisation_mw_is_fuel_stack_mw(con: duckdb.DuckDBPyConnection) -> None:
+    """utilisation computes its MW in its own pass over SCADA: it must be the stack's, class by class."""
+    rows = con.execute(
+        "select u.region_id, u.fuel_class, u.mw, f.mw from utilisation as u "
+        "left join fuel_stack as f using (settlementdate, region_id, fuel_class)"
+    ).fetchall()
+    classes = {r[1] for r in rows}
+    assert {"Coal", "Gas", "Wind", "Solar", "Hydro", "Battery"} <= classes
+    assert not classes & {"Battery Charging", "Pumps", "Rooftop Solar", "Transmission"}
+    assert {r[0] for r in rows} == set(REGIONS) | {"NEM"}
+    for region, fuel, mw, stack_mw in rows:
+        assert mw == pytest.approx(stack_mw, abs=1e-6), (region, fuel)
 
 
 def test_every_producing_duid_is_classified_or_listed_unknown(con: duckdb.DuckDBPyConnection) -> None:
