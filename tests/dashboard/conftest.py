@@ -6,6 +6,7 @@ loopback port; the browser is Debian's chromium driven by Playwright (no browser
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -49,7 +50,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from aemo_wh.demo import build_demo_warehouse
 
     base = tmp_path_factory.mktemp("dashboard_demo")
-    build_demo_warehouse(base, days=1)
+    # up to now by default (the page's live refresh is tested against it); AEMO_WH_TEST_DEMO_END
+    # (ISO NEM time) pins the day, to check the tests on other seasons
+    end = os.environ.get("AEMO_WH_TEST_DEMO_END")
+    build_demo_warehouse(base, days=1, end=dt.datetime.fromisoformat(end) if end else None)
     return base
 
 
