@@ -85,6 +85,13 @@ def server_times(warehouse: Path) -> list[tuple[str, float, float]]:
         t0 = time.perf_counter()
         gen.window.preset.value = preset
         rows.append((f"window -> {preset} (NEM stack)", 1000 * (time.perf_counter() - t0), float("nan")))
+    util = next(cls for cls in TAB_CLASSES if cls.title == "Capacity Utilisation")(store)
+    util.refresh()
+    util.__panel__().get_root(Document())
+    for preset in ("7 days", "30 days"):
+        t0 = time.perf_counter()
+        util.window.preset.value = preset
+        rows.append((f"window -> {preset} (NEM utilisation)", 1000 * (time.perf_counter() - t0), float("nan")))
     return rows
 
 
