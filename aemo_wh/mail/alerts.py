@@ -106,7 +106,7 @@ def _hm(ts: dt.datetime) -> str:
 def unknown_duids(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """DUIDs with SCADA and no registry entry (the `unknown_duids` view), newest first.
 
-    Keys: duid, first_seen, last_seen, max_mw, intervals_seen.
+    Keys: duid, first_seen, last_seen, max_mw, intervals_seen, min_mw.
     """
     cur = con.execute("select * from unknown_duids order by first_seen desc, duid")
     cols = [d[0] for d in cur.description]
@@ -123,7 +123,10 @@ def check_unknown_duids(
     current = {r["duid"] for r in all_rows}
     newest = max((r["last_seen"] for r in all_rows), default=None)
     recent = dt.timedelta(days=settings.alerts.unknown_duid_recent_days)
-    rows = [r for r in all_rows if newest is not None and r["last_seen"] >= newest - recent]
+    # A DUID whose SCADA only ever read 0 MW loses nothing unclassified (AEMO's RT_* / DG_*
+    # placeholders, a unit not yet running): listed by `registry unknown`, alerted once it moves.
+    rows = [r for r in all_rows if newest is not None and r["last_seen"] >= newest - recent
+            and ((r["max_mw"] or 0) > 0 or (r.get("min_mw") or 0) < 0)]
     for duid in [d for d in seen if d not in current]:
         logger.info("DUID %s is no longer unknown (registry or overrides); alert state cleared", duid)
         del seen[duid]

@@ -242,10 +242,28 @@ def test_unknown_duids_not_seen_recently_stay_quiet(demo, smtp_server):
     con = views.connect(s)
     con.execute(
         "create or replace view unknown_duids as select * from (values "
-        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500), "
-        "('OLDUNIT1', timestamp '2019-01-01 00:05', timestamp '2019-06-30 12:00', 300.0, 9000)) "
-        "as t(duid, first_seen, last_seen, max_mw, intervals_seen)")
+        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500, 0.0), "
+        "('OLDUNIT1', timestamp '2019-01-01 00:05', timestamp '2019-06-30 12:00', 300.0, 9000, 0.0)) "
+        "as t(duid, first_seen, last_seen, max_mw, intervals_seen, min_mw)")
     summary = run_alert_rules(s, now=FRESH, con=con)
     assert summary.new_unknown_duids == ["NEWUNIT1"]
     (msg,) = _by_kind(srv, "unknown_duid")
     assert "OLDUNIT1" not in msg.get_body(("plain",)).get_content()
+
+
+def test_zero_mw_placeholders_are_listed_but_not_alerted(demo, smtp_server):
+    """AEMO's RT_* / DG_* DUIDs read 0 MW in every interval: nothing is lost, no email. A new
+    bidirectional unit that has only charged so far (max 0, min < 0) is alerted."""
+    srv = smtp_server("plain")
+    s = demo.with_overrides(email=srv.email_settings())
+    con = views.connect(s)
+    con.execute(
+        "create or replace view unknown_duids as select * from (values "
+        "('RT_NSW1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 0.0, 1700, 0.0), "
+        "('NEWBDU1', timestamp '2026-11-25 10:00', timestamp '2026-11-26 01:00', 0.0, 180, -25.0), "
+        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500, 0.0)) "
+        "as t(duid, first_seen, last_seen, max_mw, intervals_seen, min_mw)")
+    summary = run_alert_rules(s, now=FRESH, con=con)
+    assert sorted(summary.new_unknown_duids) == ["NEWBDU1", "NEWUNIT1"]
+    (msg,) = _by_kind(srv, "unknown_duid")
+    assert "RT_NSW1" not in msg.get_body(("plain",)).get_content()
