@@ -10,7 +10,8 @@
 --           registered but not yet reporting adds nothing. Units that report no SCADA at all (small
 --           non-scheduled plant) are in neither mw nor capacity. Only generating classes with
 --           capacity: no Rooftop Solar, Transmission, Battery Charging, Pumps or load DUIDs; mw
---           equals fuel_stack's for every class listed here.
+--           equals fuel_stack's (every registry load is Battery Charging or Pumps; an override
+--           giving a load another class would leave its consumption out of mw here only).
 --           Capacity factor over a window: sum(mw) / sum(capacity_mw) over its intervals, or the
 --           capacity_factor(start_ts, end_ts) table macro below (mean capacity x window hours, so
 --           missing intervals count as 0).

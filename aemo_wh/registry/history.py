@@ -95,7 +95,7 @@ def history_rows(opennem_csv: Path, listed: Iterable[str], dudetailsummary: Path
             region = registered.get("regionid", "")
             out.append({
                 "duid": duid,
-                "station_name": r["station_name"],
+                "station_name": r["station_name"].strip(),
                 "region_id": region if region in REGIONS else r["network_region"],
                 "participant": registered.get("participantid", ""),
                 "dispatch_type": dispatch_type,
