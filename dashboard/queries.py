@@ -192,7 +192,7 @@ def price_pivot(
 PIVOT_FUELS = "SELECT DISTINCT fuel_class FROM duid_info WHERE fuel_class IS NOT NULL"
 
 DUIDS = """
-SELECT duid, station_name, region_id, fuel_class, participant, registered_capacity_mw
+SELECT duid, station_name, region_id, fuel_class, participant, registered_capacity_mw, dispatch_type, is_historical
 FROM duid_info ORDER BY station_name, duid
 """
 
@@ -205,13 +205,17 @@ def duids(store: Store) -> pd.DataFrame:
     return store.query(DUIDS)
 
 
+# capacity_mw: the generating units reporting that interval (pumps and battery charge units add
+# none), so a pumped-hydro station is not counted twice and a retired unit only while it ran.
 _STATION_INTERVALS = """
 WITH u AS (
-    SELECT settlementdate, sum(mw) AS mw, avg(rrp) AS rrp, sum(energy_mwh) AS energy_mwh,
-           sum(revenue_aud) AS revenue_aud
-    FROM unit_revenue
-    WHERE list_contains($duids, duid) AND settlementdate > $start AND settlementdate <= $end
-    GROUP BY settlementdate
+    SELECT r.settlementdate, sum(r.mw) AS mw, avg(r.rrp) AS rrp, sum(r.energy_mwh) AS energy_mwh,
+           sum(r.revenue_aud) AS revenue_aud,
+           sum(d.registered_capacity_mw) FILTER (WHERE d.dispatch_type IS DISTINCT FROM 'load') AS capacity_mw
+    FROM unit_revenue AS r
+    LEFT JOIN duid_info AS d ON d.duid = r.duid
+    WHERE list_contains($duids, r.duid) AND r.settlementdate > $start AND r.settlementdate <= $end
+    GROUP BY r.settlementdate
 )"""
 
 STATION_SERIES = (
@@ -237,7 +241,7 @@ STATION_SUMMARY = (
     + """
 SELECT sum(revenue_aud) AS revenue_aud, sum(energy_mwh) AS energy_mwh,
        sum(revenue_aud) / nullif(sum(energy_mwh), 0) AS price_per_mwh,
-       100 * sum(energy_mwh) / nullif($capacity_mw * count(*) * 5 / 60, 0) AS capacity_factor_pct,
+       100 * sum(energy_mwh) / nullif(sum(capacity_mw) * 5 / 60, 0) AS capacity_factor_pct,
        count(*) FILTER (WHERE mw > 0) * 5 / 60 AS hours_operating,
        max(mw) AS peak_mw, min(mw) AS min_mw, count(*) AS intervals
 FROM u
@@ -261,9 +265,5 @@ def station_time_of_day(
     return store.query(STATION_TIME_OF_DAY, {"duids": list(duid_list), **_window(start, end, bucket)})
 
 
-def station_summary(
-    store: Store, duid_list: list[str], capacity_mw: float, start: dt.datetime, end: dt.datetime
-) -> pd.DataFrame:
-    return store.query(
-        STATION_SUMMARY, {"duids": list(duid_list), "capacity_mw": capacity_mw, "start": start, "end": end}
-    )
+def station_summary(store: Store, duid_list: list[str], start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    return store.query(STATION_SUMMARY, {"duids": list(duid_list), "start": start, "end": end})

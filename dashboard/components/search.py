@@ -15,12 +15,24 @@ class Match:
     via: str  # the name or DUID that matched
 
 
+HISTORICAL = " (historical)"
+HISTORICAL_PENALTY = 3.0  # a current station wins a tie with a retired one of a similar name
+
+
 class StationIndex:
-    """Search stations by name or by any of their DUIDs; a DUID hit returns its station."""
+    """Search stations by name or by any of their DUIDs; a DUID hit returns its station.
+
+    A station whose units all come from the registry's history layer (retired plant, pre-2025
+    battery DUIDs) is labelled "<name> (historical)"; one that mixes both keeps its name.
+    """
 
     def __init__(self, duids: pd.DataFrame) -> None:
         self.duids = duids
         names = duids["station_name"].fillna(duids["duid"])
+        if "is_historical" in duids:
+            only_history = duids["is_historical"].fillna(False).astype(bool).groupby(names).transform("all")
+            names = names.where(~only_history, names + HISTORICAL)
+        self.labels = names
         self._station_of: dict[str, str] = {}
         for duid, name in zip(duids["duid"], names, strict=True):
             self._station_of.setdefault(name, name)
@@ -42,9 +54,11 @@ class StationIndex:
             if utils.default_process(choice).startswith(prefix):
                 score += 5  # "ER0" should rank ER01 above MERCER01
             station = self._station_of[choice]
+            if station.endswith(HISTORICAL):
+                score -= HISTORICAL_PENALTY
             if station not in out or out[station].score < score:
                 out[station] = Match(station, score, choice)
         return sorted(out.values(), key=lambda m: -m.score)[:limit]
 
     def units(self, station: str) -> pd.DataFrame:
-        return self.duids[self.duids["station_name"].fillna(self.duids["duid"]) == station]
+        return self.duids[self.labels == station]

@@ -37,6 +37,14 @@ def summary_rows(s: pd.Series, capacity_mw: float) -> pd.DataFrame:
     })
 
 
+def generating_units(units: pd.DataFrame) -> pd.DataFrame:
+    """The units whose capacity is the station's: not its pumps or battery charge units, and only
+    today's units when it has any (a history-layer unit such as HPRG1 was replaced by HPR1)."""
+    gen = units[units["dispatch_type"].fillna("") != "load"]
+    current = gen[~gen["is_historical"].fillna(False).astype(bool)]
+    return current if not current.empty else gen
+
+
 class StationTab(TabView):
     title = "Station Analysis"
 
@@ -116,7 +124,7 @@ class StationTab(TabView):
                 self.unit.value = units[0] if units else None
 
     def selected(self) -> tuple[str, list[str], float]:
-        """(label, DUIDs, registered capacity MW) of the current selection."""
+        """(label, DUIDs, registered generating capacity MW) of the current selection."""
         assert self.index is not None
         units = self.index.units(self.matches.value)
         if self.mode.value == "Single DUID" and self.unit.value in set(units["duid"]):
@@ -124,7 +132,7 @@ class StationTab(TabView):
             label = f"{self.unit.value} ({self.matches.value})"
         else:
             label = str(self.matches.value)
-        return label, list(units["duid"]), float(units["registered_capacity_mw"].fillna(0).sum())
+        return label, list(units["duid"]), float(generating_units(units)["registered_capacity_mw"].fillna(0).sum())
 
     # -- drawing ---------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -139,7 +147,8 @@ class StationTab(TabView):
         label, duid_list, capacity = self.selected()
         self.axis.show(start, end, reset=self.selection_changed((label, self.window.key())))
         units = self.index.units(self.matches.value)
-        info = units.iloc[0]
+        gen = generating_units(units)
+        info = (gen if not gen.empty else units).iloc[0]
         self.heading.object = (
             f"{label} · {info['region_id']} · {info['fuel_class']} · {info['participant']} · "
             f"{capacity:,.0f} MW · DUIDs: {', '.join(duid_list)}"
@@ -161,7 +170,7 @@ class StationTab(TabView):
             x = pd.to_datetime("1970-01-01 " + tod["time_of_day"]).to_numpy()
             self.tod.update(x, tod["mw"].to_numpy(), tod["rrp"].to_numpy(),
                             f"{label} — average by time of day (interval start)")
-        summary = queries.station_summary(self.store, duid_list, capacity, start, end)
+        summary = queries.station_summary(self.store, duid_list, start, end)
         self.summary.value = summary_rows(summary.iloc[0], capacity)
 
     def __panel__(self):

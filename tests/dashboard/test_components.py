@@ -208,3 +208,43 @@ def test_a_fuel_class_the_palette_does_not_know_is_drawn_as_other_and_keeps_gaps
     assert list(other) == [0, 5, 0, 0, 0, 7, 0]  # two runs (00:05; 00:15-00:20), each framed by zeros
     assert index[1] not in set(chart.areas.data["x"])  # the missing 00:10 is still a gap
     assert chart.items["Other"].visible and "Hydrogen" not in chart.key
+
+
+def test_station_capacity_is_its_generating_units(demo: Path) -> None:
+    """Wivenhoe: two 285 MW turbines and two 240 MW pumps. Its capacity is 570 MW (the pumps used
+    to add 480), its heading says Hydro, and the capacity factor divides by the turbines only."""
+    import duckdb
+
+    from aemo_wh import views
+    from dashboard.tabs.station import StationTab
+
+    tab = StationTab(Store(demo / "warehouse"))
+    tab.refresh()
+    tab.query.value = "Wivenhoe"
+    label, duid_list, capacity = tab.selected()
+    assert label == "Wivenhoe Power Station" and len(duid_list) == 4 and capacity == 570
+    assert " · Hydro · " in tab.heading.object and "570 MW" in tab.heading.object
+    con: duckdb.DuckDBPyConnection = views.connect(demo / "warehouse")
+    energy, intervals = con.execute(
+        "select sum(energy_mwh), count(distinct settlementdate) from unit_revenue "
+        "where duid in ('W/HOE#1', 'W/HOE#2', 'PUMP1', 'PUMP2') and settlementdate > ? and settlementdate <= ?",
+        list(tab.window.bounds(tab.store))).fetchall()[0]  # fmt: skip
+    con.close()
+    shown = dict(zip(tab.summary.value["Metric"], tab.summary.value["Value"], strict=True))
+    assert shown["Capacity factor"] == f"{100 * energy / (570 * intervals * 5 / 60):,.1f} %"
+    assert shown["Registered capacity"] == "570 MW"
+
+
+def test_history_only_stations_are_labelled_and_rank_below_current_ones() -> None:
+    frame = pd.DataFrame({
+        "duid": ["LD01", "LD02", "LDBESS1", "HPR1", "HPRG1", "HPRL1"],
+        "station_name": ["Liddell", "Liddell", "Liddell Battery", "Hornsdale Power Reserve",
+                         "Hornsdale Power Reserve", "Hornsdale Power Reserve"],
+        "is_historical": [True, True, False, False, True, True],
+    })  # fmt: skip
+    index = StationIndex(frame)
+    assert index.stations == ["Hornsdale Power Reserve", "Liddell (historical)", "Liddell Battery"]
+    assert list(index.units("Liddell (historical)")["duid"]) == ["LD01", "LD02"]
+    assert len(index.units("Hornsdale Power Reserve")) == 3  # one station across the 2024-25 DUID change
+    assert [m.station for m in index.search("Liddell")][:2] == ["Liddell Battery", "Liddell (historical)"]
+    assert index.search("LD02")[0].station == "Liddell (historical)"
