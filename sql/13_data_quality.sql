@@ -9,7 +9,28 @@
 --           trading_price 30 min before 2021-10-01 and 5 min after), so gaps before the first file
 --           are not counted. stale_runs (unit_scada only): runs of >= 12 identical non-zero SCADA
 --           values in a row (an hour frozen, the signature of a failed SCADA link) in the last
---           24 hours of data. Scans whole tables: for ops pages, not for charts.
+--           24 hours of data (the stale_scada_runs macro; the daily report runs it over its day).
+--           Scans whole tables: for ops pages and the SQL shell, not for charts or reports.
+
+-- stale_scada_runs(start_ts, end_ts): runs of >= 12 identical non-zero SCADA values in a row (an
+-- hour frozen, the signature of a failed SCADA link) within start_ts < settlementdate <= end_ts.
+-- Grain: duid x run. The daily report reads its day; data_quality below reads the last 24 hours.
+create or replace macro stale_scada_runs(start_ts, end_ts) as table
+select duid, scadavalue, count(*) as run_length, min(settlementdate) as first_interval,
+       max(settlementdate) as last_interval
+from (
+    select
+        duid,
+        scadavalue,
+        settlementdate,
+        row_number() over (partition by duid order by settlementdate)
+            - row_number() over (partition by duid, scadavalue order by settlementdate) as grp
+    from unit_scada
+    where settlementdate > start_ts::timestamp and settlementdate <= end_ts::timestamp
+)
+where scadavalue <> 0
+group by duid, scadavalue, grp
+having count(*) >= 12;
 
 create or replace view data_quality as
 with
@@ -59,25 +80,12 @@ expected as (
     from times
 ),
 
-recent_scada as (
-    select duid, settlementdate, scadavalue
-    from unit_scada
-    where settlementdate > (select max(settlementdate) from unit_scada) - interval 1 day
+last_day as (
+    select max(settlementdate) - interval 1 day as start_ts, max(settlementdate) as end_ts from unit_scada
 ),
 
 runs as (
-    select duid, scadavalue, count(*) as run_length
-    from (
-        select
-            duid,
-            scadavalue,
-            row_number() over (partition by duid order by settlementdate)
-                - row_number() over (partition by duid, scadavalue order by settlementdate) as grp
-        from recent_scada
-    )
-    where scadavalue <> 0
-    group by duid, scadavalue, grp
-    having count(*) >= 12
+    select r.* from last_day as l, stale_scada_runs(l.start_ts, l.end_ts) as r
 )
 
 select
@@ -93,3 +101,6 @@ from expected as e;
 
 comment on view data_quality is
     'Per raw table: first/last interval, expected vs present intervals, missing, frozen SCADA runs, unknown DUIDs. Grain: table_name.';
+
+comment on macro table stale_scada_runs is
+    'stale_scada_runs(start_ts, end_ts): runs of >= 12 identical non-zero SCADA values per DUID in the window. Grain: duid x run.';

@@ -103,33 +103,40 @@ def _hm(ts: dt.datetime) -> str:
 # --- unknown DUIDs -----------------------------------------------------------------------
 
 
-def unknown_duids(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """DUIDs with SCADA and no registry entry (the `unknown_duids` view), newest first.
+def unknown_duids(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> list[dict[str, Any]]:
+    """DUIDs with SCADA after `since` and no registry entry, newest first (`unknown_duids_since`).
 
-    Keys: duid, first_seen, last_seen, max_mw, intervals_seen, min_mw.
+    Keys: duid, first_seen (ever), last_seen, max_mw, intervals_seen, min_mw (in the window).
     """
-    cur = con.execute("select * from unknown_duids order by first_seen desc, duid")
+    cur = con.execute("select * from unknown_duids_since(?) order by first_seen desc, duid", [since])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def check_unknown_duids(
-    con: duckdb.DuckDBPyConnection, state: dict[str, Any], settings: Settings, now: dt.datetime
+    con: duckdb.DuckDBPyConnection, state: dict[str, Any], settings: Settings, now: dt.datetime,
+    latest: dt.datetime | None,
 ) -> tuple[list[Alert], list[str]]:
-    """The unknown-DUID rule: one alert listing every DUID that is new or past its cooldown."""
+    """The unknown-DUID rule: one alert listing every DUID that is new or past its cooldown.
+
+    Only SCADA of the last `unknown_duid_recent_days` before the newest interval is read, so a
+    backfill of retired units stays quiet and the cost does not grow with the warehouse.
+    """
     seen: dict[str, Any] = state["unknown_duids"]
     cooldown = dt.timedelta(days=settings.alerts.unknown_duid_cooldown_days)
-    all_rows = unknown_duids(con)
-    current = {r["duid"] for r in all_rows}
-    newest = max((r["last_seen"] for r in all_rows), default=None)
     recent = dt.timedelta(days=settings.alerts.unknown_duid_recent_days)
+    if seen:
+        known = {r[0] for r in con.execute(
+            "select duid from duid_info where list_contains(?, duid)", [list(seen)]).fetchall()}  # fmt: skip
+        for duid in sorted(known):
+            logger.info("DUID %s is no longer unknown (registry or overrides); alert state cleared", duid)
+            del seen[duid]
+    if latest is None:
+        return [], []
     # A DUID whose SCADA only ever read 0 MW loses nothing unclassified (AEMO's RT_* / DG_*
     # placeholders, a unit not yet running): listed by `registry unknown`, alerted once it moves.
-    rows = [r for r in all_rows if newest is not None and r["last_seen"] >= newest - recent
-            and ((r["max_mw"] or 0) > 0 or (r.get("min_mw") or 0) < 0)]
-    for duid in [d for d in seen if d not in current]:
-        logger.info("DUID %s is no longer unknown (registry or overrides); alert state cleared", duid)
-        del seen[duid]
+    rows = [r for r in unknown_duids(con, latest - recent)
+            if (r["max_mw"] or 0) > 0 or (r["min_mw"] or 0) < 0]
     due = []
     for r in rows:
         prev = seen.get(r["duid"])
@@ -365,7 +372,7 @@ def run_alert_rules(
         state = load_alert_state(settings)
         latest = latest_dispatch_interval(con)
         summary.latest_interval = _iso(latest) or ""
-        unknown_alerts, summary.new_unknown_duids = check_unknown_duids(con, state, settings, now)
+        unknown_alerts, summary.new_unknown_duids = check_unknown_duids(con, state, settings, now, latest)
         price_alerts, summary.price_events = check_prices(con, state, settings, now, latest)
         fresh_alerts, summary.freshness = check_freshness(state, settings, now, latest)
         alerts = unknown_alerts + price_alerts + fresh_alerts

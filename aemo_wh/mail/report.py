@@ -2,8 +2,9 @@
 
 The NEM day D covers the intervals ending after D 00:00 up to and including D+1 00:00
 (NEM time, interval-END labels). Every figure comes from a SQL query over the views
-(`region_price`, `energy_balance`, `fuel_stack`, `unit_revenue`, `interconnector_flow`,
-`data_quality`) with bound parameters; nothing is recomputed from raw tables here.
+(`region_price`, `energy_balance`, `fuel_stack`, `unit_revenue`, `interconnector_flow`, the
+`stale_scada_runs` and `unknown_duids_since` macros) with bound parameters, each over the report's
+day; nothing is recomputed from raw tables here.
 """
 
 from __future__ import annotations
@@ -209,11 +210,11 @@ def gather(con: duckdb.DuckDBPyConnection, day: dt.date, settings: Settings) -> 
     facts["interconnectors"] = _rows(con, IC_SQL, w)
     facts["coverage"] = _rows(con, COVERAGE_SQL, w)
     facts["price_gaps"] = [r["settlementdate"] for r in _rows(con, GAPS_SQL, w)]
-    facts["data_quality"] = _rows(con, "select * from data_quality order by table_name", {})
+    facts["frozen_runs"] = con.execute(
+        "select count(*) from stale_scada_runs($start, $end)", {"start": w["start"], "end": w["end"]}).fetchall()[0][0]
     from aemo_wh.mail.alerts import unknown_duids
 
-    facts["unknown_duids"] = [r for r in unknown_duids(con) if r["last_seen"] > w["start"]
-                              and r["first_seen"] <= w["end"]]
+    facts["unknown_duids"] = [r for r in unknown_duids(con, w["start"]) if r["first_seen"] <= w["end"]]
     facts["stack"] = _rows(con, STACK_SQL, w)
     facts["series"] = _rows(con, SERIES_SQL, w)
     return facts
@@ -285,10 +286,10 @@ def _tables(facts: dict[str, Any]) -> dict[str, Table]:
         numeric=frozenset({"Intervals", "Missing"}),
     )
     unknown = Table(
-        columns=("DUID", "First seen", "Max MW", "Region"),
+        columns=("DUID", "First seen", "Max MW", "Intervals"),
         rows=[{"DUID": r["duid"], "First seen": f"{r['first_seen']:%Y-%m-%d %H:%M}", "Max MW": num(r["max_mw"], 1),
-               "Region": r.get("region_id") or "unknown"} for r in facts["unknown_duids"]],
-        numeric=frozenset({"Max MW"}),
+               "Intervals": f"{r['intervals_seen']:,}"} for r in facts["unknown_duids"]],
+        numeric=frozenset({"Max MW", "Intervals"}),
     )
     return {"prices": prices, "mix": mix, "top": top, "interconnectors": ics, "coverage": coverage,
             "unknown": unknown}
@@ -319,7 +320,7 @@ def build_report(settings: Settings, day: dt.date, con: duckdb.DuckDBPyConnectio
         "day": day, "day_label": day.strftime("%A %d %B %Y"), "facts": facts, "tables": tables, "headline": headline,
         "images": {k: v.cid for k, v in images.items()}, "gaps": _gap_ranges(facts["price_gaps"]),
         "renewable_by_region": facts["renewable_by_region"], "intervals_per_day": INTERVALS_PER_DAY,
-        "frozen_runs": next((r["stale_runs"] for r in facts["data_quality"] if r["table_name"] == "unit_scada"), None),
+        "frozen_runs": facts["frozen_runs"],
     }
     subject = (f"[aemo-wh] NEM daily report {day:%a %d %b %Y}: "
                f"{headline[0][1]}, renewables {headline[1][1]}")

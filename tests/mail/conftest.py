@@ -218,3 +218,17 @@ def demo(settings: Any, demo_warehouse: Path, tmp_path: Path) -> Any:
     wh = tmp_path / "demo_wh"
     shutil.copytree(demo_warehouse, wh)
     return settings.with_overrides(paths={"warehouse": wh, "overrides": tmp_path / "duid_overrides.csv"})
+
+
+def publish_scada(s: Any, rows: list[tuple[str, dt.datetime, float]]) -> None:
+    """Land (duid, interval end, MW) rows through the real writer, as an ingest would."""
+    import pyarrow as pa
+
+    from aemo_wh.tables import UNIT_SCADA
+    from aemo_wh.warehouse import Warehouse
+
+    ts = pa.array([r[1] for r in rows], pa.timestamp("us"))
+    table = pa.table({"settlementdate": ts, "duid": [r[0] for r in rows], "scadavalue": [float(r[2]) for r in rows],
+                      "lastchanged": ts})  # fmt: skip
+    with Warehouse(s.warehouse_dir).writer() as w:
+        w.publish_batch([(UNIT_SCADA, table)], source_file="synthetic-test-scada")

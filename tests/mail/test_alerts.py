@@ -12,7 +12,7 @@ from aemo_wh.mail import outbox
 from aemo_wh.mail.alerts import run_alert_rules
 from aemo_wh.mail.state import load_alert_state
 
-from .conftest import DEMO_END  # noqa: TID252
+from .conftest import DEMO_END, publish_scada  # noqa: TID252
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
@@ -235,20 +235,26 @@ def test_server_down_alert_kept_and_delivered_once_later(demo, smtp_server):
     assert _kinds(srv) == ["unknown_duid"]
 
 
+def _every_5_min(start, count):
+    return [start + dt.timedelta(minutes=5 * i) for i in range(count)]
+
+
 def test_unknown_duids_not_seen_recently_stay_quiet(demo, smtp_server):
-    """After a backfill, retired units absent from today's registry are not alerted."""
+    """After a backfill, retired units absent from today's registry are not alerted; the rule reads
+    only the recent window, but a DUID's first-seen is its first interval ever."""
     srv = smtp_server("plain")
     s = demo.with_overrides(email=srv.email_settings())
-    con = views.connect(s)
-    con.execute(
-        "create or replace view unknown_duids as select * from (values "
-        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500, 0.0), "
-        "('OLDUNIT1', timestamp '2019-01-01 00:05', timestamp '2019-06-30 12:00', 300.0, 9000, 0.0)) "
-        "as t(duid, first_seen, last_seen, max_mw, intervals_seen, min_mw)")
-    summary = run_alert_rules(s, now=FRESH, con=con)
-    assert summary.new_unknown_duids == ["NEWUNIT1"]
+    publish_scada(s, [("OLDUNIT1", t, 300.0) for t in _every_5_min(dt.datetime(2019, 1, 1, 0, 5), 12)]
+                   + [("NEWUNIT1", dt.datetime(2026, 11, 1, 10, 0), 40.0)]
+                   + [("NEWUNIT1", t, 45.0) for t in _every_5_min(DEMO_END - dt.timedelta(hours=1), 12)])
+    summary = run_alert_rules(s, now=FRESH)
+    assert "OLDUNIT1" not in summary.new_unknown_duids and "NEWUNIT1" in summary.new_unknown_duids
     (msg,) = _by_kind(srv, "unknown_duid")
-    assert "OLDUNIT1" not in msg.get_body(("plain",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert "OLDUNIT1" not in text
+    assert "Sun 01 Nov 10:00" in text  # first seen weeks before the window
+    row = next(line for line in text.splitlines() if line.startswith("NEWUNIT1"))
+    assert row.split()[-2:] == ["45.0", "12"]  # max MW and intervals of the window
 
 
 def test_zero_mw_placeholders_are_listed_but_not_alerted(demo, smtp_server):
@@ -256,14 +262,11 @@ def test_zero_mw_placeholders_are_listed_but_not_alerted(demo, smtp_server):
     bidirectional unit that has only charged so far (max 0, min < 0) is alerted."""
     srv = smtp_server("plain")
     s = demo.with_overrides(email=srv.email_settings())
-    con = views.connect(s)
-    con.execute(
-        "create or replace view unknown_duids as select * from (values "
-        "('RT_NSW1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 0.0, 1700, 0.0), "
-        "('NEWBDU1', timestamp '2026-11-25 10:00', timestamp '2026-11-26 01:00', 0.0, 180, -25.0), "
-        "('NEWUNIT1', timestamp '2026-11-20 10:00', timestamp '2026-11-26 01:00', 45.0, 500, 0.0)) "
-        "as t(duid, first_seen, last_seen, max_mw, intervals_seen, min_mw)")
-    summary = run_alert_rules(s, now=FRESH, con=con)
-    assert sorted(summary.new_unknown_duids) == ["NEWBDU1", "NEWUNIT1"]
+    times = _every_5_min(DEMO_END - dt.timedelta(hours=1), 12)
+    publish_scada(s, [("RT_NSW1", t, 0.0) for t in times] + [("NEWBDU1", t, -25.0) for t in times])
+    summary = run_alert_rules(s, now=FRESH)
+    assert "NEWBDU1" in summary.new_unknown_duids and "RT_NSW1" not in summary.new_unknown_duids
     (msg,) = _by_kind(srv, "unknown_duid")
     assert "RT_NSW1" not in msg.get_body(("plain",)).get_content()
+    listed = {r[0] for r in views.connect(s).execute("select duid from unknown_duids").fetchall()}
+    assert {"RT_NSW1", "NEWBDU1"} <= listed  # `registry unknown` still lists the placeholder

@@ -14,7 +14,7 @@ from aemo_wh.errors import AemoWhError
 from aemo_wh.mail import outbox
 from aemo_wh.mail.report import build_report, send_daily_report
 
-from .conftest import REPORT_DAY  # noqa: TID252
+from .conftest import REPORT_DAY, publish_scada  # noqa: TID252
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
@@ -50,6 +50,17 @@ def test_figures_agree_with_the_raw_tables(demo):
     assert len(f["price_gaps"]) == 288 - present
     unknown = [r[0] for r in con.execute("select duid from unknown_duids").fetchall()]
     assert [u["duid"] for u in f["unknown_duids"]] == unknown and unknown
+
+
+def test_frozen_scada_is_counted_for_the_report_day_only(demo):
+    """An hour of one repeated non-zero value in the day is a frozen run; one the day after is not."""
+    before = build_report(demo, REPORT_DAY).facts["frozen_runs"]
+    day = WINDOW[0]
+    publish_scada(demo, [("FROZEN1", day + dt.timedelta(hours=3, minutes=5 * i), 123.4) for i in range(14)]
+                  + [("FROZEN2", WINDOW[1] + dt.timedelta(hours=3, minutes=5 * i), 55.0) for i in range(14)])
+    report = build_report(demo, REPORT_DAY)
+    assert report.facts["frozen_runs"] == before + 1
+    assert f"SCADA values frozen for an hour or more that day: {before + 1}." in report.text
 
 
 def _img_srcs(html: str) -> list[str]:
