@@ -14,6 +14,9 @@ Then times, p50/p95 over --runs runs (after one warm-up), through `aemo_wh.views
      printed below it as a reference (no target)
   3. one DUID over a year (unit_generation)      (target <= 50 ms)
   4. 30-day price_pivot                          (target <= 500 ms)
+  5. the unknown-DUID alert query over 7 days (target <= 50 ms, it runs after every ingest) and the
+     daily report's frozen-SCADA runs over one day (target <= 100 ms, once a day), with the
+     whole-table views they replaced printed as references
 and the same answers the way the old scripts did (pandas: read the whole parquet, merge with
 the DUID table, group by), over --pandas-runs runs, and checks both give the same numbers.
 
@@ -255,6 +258,13 @@ def main() -> int:
          lambda d, p: len(d) == len(p) and abs(d.mw.sum() - p.scadavalue.sum()) < 1e-6 * max(1.0, abs(p.scadavalue.sum()))),
         ("30-day price_pivot", 500, duck(q_pivot, [start30, end30]), pd_pivot,
          lambda d, p: len(d) == len(p) and abs(d.revenue_musd.sum() * 1e6 - p.revenue.sum()) < 1e-6 * abs(p.revenue.sum())),
+        # the checks run after every ingest / once a day: the window they report on, against the whole-table views
+        ("unknown-DUID rule, last 7 days", 50,
+         duck("select * from unknown_duids_since(?)", [year[1] - dt.timedelta(days=7)]), None, None),
+        ("  unknown_duids, whole table (ref.)", None, duck("select * from unknown_duids", []), None, None),
+        ("report: frozen SCADA runs, one day", 100,
+         duck("select count(*) from stale_scada_runs(?, ?)", [end48 - dt.timedelta(days=1), end48]), None, None),
+        ("  data_quality, whole tables (ref.)", None, duck("select * from data_quality", []), None, None),
     ]
     print(f"\nsynthetic year {YEAR}: {n_rows:,} unit_scada rows, {n_duids} DUIDs, {len(scada_files)} month files; "
           f"DuckDB {duckdb.__version__}, {args.runs} runs (pandas {args.pandas_runs}); "
