@@ -14,7 +14,9 @@
 --           its 'Battery' row (energy sold, revenue, average sell price) and its charging intervals
 --           a second 'Battery Charging' row (energy bought and its cost, both negative, so the
 --           price is the average price paid). The charging row of such a DUID carries no
---           capacity (it is counted once, on the Battery row) and so no utilisation.
+--           capacity (it is counted once, on the Battery row) and so no utilisation; nor do load
+--           DUIDs (pumps, old battery charge units), so a station group's capacity and utilisation
+--           are its generating units' (Wivenhoe 570 MW, not 1,050 with its pumps).
 
 create or replace macro price_pivot(start_ts, end_ts) as table
 with
@@ -43,7 +45,8 @@ per_duid as (
 ),
 
 sized as (
-    select p.*, case when p.is_split_charging then null else d.registered_capacity_mw end as capacity_mw
+    select p.*, case when p.is_split_charging or d.dispatch_type = 'load' then null
+                     else d.registered_capacity_mw end as capacity_mw
     from per_duid as p
     left join duid_info as d on d.duid = p.duid
 )

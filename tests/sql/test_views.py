@@ -111,6 +111,14 @@ def test_price_pivot_binds_its_window(con: duckdb.DuckDBPyConnection) -> None:
     assert empty == [(0,)]
 
 
+def test_price_pivot_gives_load_duids_no_capacity(con: duckdb.DuckDBPyConnection) -> None:
+    """Pumps carry no capacity, so a station group sums its turbines only (Wivenhoe: 2 x 285 MW)."""
+    start, end = T0 - dt.timedelta(minutes=5), T0
+    rows = dict(con.execute(
+        "select duid, capacity_mw from price_pivot(?, ?) where station_name like 'Wivenhoe%'", [start, end]).fetchall())
+    assert rows == {"PUMP1": None, "PUMP2": None, "W/HOE#1": 285.0, "W/HOE#2": 285.0}
+
+
 def test_price_pivot_splits_batteries_by_sign(con: duckdb.DuckDBPyConnection) -> None:
     """A charging battery is a 'Battery Charging' row (energy and cost negative, price = RRP paid, no
     capacity); a discharging one a 'Battery' row with its capacity — never a netted 'Battery' row."""
