@@ -9,23 +9,8 @@
 --           `aemo-wh registry unknown` prints this view. AEMO's RT_* / DG_* placeholder DUIDs
 --           always read 0 MW (max_mw = min_mw = 0): listed here, not alerted.
 
-create or replace view unknown_duids as
-select
-    s.duid,
-    min(s.settlementdate) as first_seen,
-    max(s.settlementdate) as last_seen,
-    max(s.scadavalue) as max_mw,
-    count(*) as intervals_seen,
-    min(s.scadavalue) as min_mw
-from unit_scada as s
-anti join duid_info as d on d.duid = s.duid
-group by s.duid;
-
-comment on view unknown_duids is
-    'DUIDs in unit_scada absent from duid_info: first/last seen, max MW, intervals seen, min MW. Grain: duid.';
-
--- unknown_duids_since(start_ts): the same columns for the DUIDs with SCADA after start_ts only, so the
--- alert rule (every ingest) and the daily report read the window they report on, not all history.
+-- unknown_duids_since(start_ts): the DUIDs with SCADA after start_ts only, so the alert rule (every
+-- ingest) and the daily report read the window they report on, not all history.
 -- last_seen, max_mw, intervals_seen and min_mw are over the window; first_seen is the DUID's first
 -- interval ever, looked up for the few DUIDs found (month files are sorted by DUID, so the scan
 -- skips the rest).
@@ -58,3 +43,9 @@ join first_seen as f on f.duid = r.duid;
 
 comment on macro table unknown_duids_since is
     'unknown_duids_since(start_ts): unknown_duids over the SCADA after start_ts (first_seen all-time). Grain: duid.';
+
+create or replace view unknown_duids as
+select * from unknown_duids_since(timestamp '-infinity');
+
+comment on view unknown_duids is
+    'DUIDs in unit_scada absent from duid_info: first/last seen, max MW, intervals seen, min MW. Grain: duid.';
