@@ -184,7 +184,7 @@ def _days(first: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def _list_or_empty(client: Any, rel_dir: str) -> list[Any]:
-    from aemo_wh.http import FileGone
+    from aemo_wh.nemweb.client import FileGone
 
     try:
         return client.list_folder(rel_dir)
@@ -338,8 +338,8 @@ def run_backfill(
     lock_wait_s: float = 600.0,
 ) -> BackfillResult:
     """Plan, then download and land every planned file (or only print the plan with `dry_run`)."""
-    from aemo_wh.http import NemwebClient
     from aemo_wh.ingest import select_sources
+    from aemo_wh.nemweb.client import NemwebClient
 
     if last < first:
         raise AemoWhError(f"--to {last} is before --from {first}")
@@ -457,8 +457,8 @@ def _land_monthly(
     """
     from aemo_wh.errors import BadSourceFile
     from aemo_wh.ingest import publisher_of, sha256_of, with_source_file
-    from aemo_wh.mms_csv import concat_by_name
-    from aemo_wh.mms_stream import iter_table_chunks
+    from aemo_wh.nemweb.mms_csv import concat_by_name
+    from aemo_wh.nemweb.mms_stream import iter_table_chunks
     from aemo_wh.sources import SOURCES
 
     src = SOURCES[f.source]

@@ -26,11 +26,11 @@ import pyarrow as pa
 
 from aemo_wh.config import Settings
 from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
-from aemo_wh.http import FileGone, NemwebClient
-from aemo_wh.listing import ListingEntry
 from aemo_wh.log import get_logger
-from aemo_wh.mms_csv import ParsedFile, TableKey, read_file
-from aemo_wh.mms_stream import iter_table_chunks, verify_footer
+from aemo_wh.nemweb.client import FileGone, NemwebClient
+from aemo_wh.nemweb.listing import ListingEntry
+from aemo_wh.nemweb.mms_csv import ParsedFile, TableKey, read_file
+from aemo_wh.nemweb.mms_stream import iter_table_chunks, verify_footer
 from aemo_wh.sources import SOURCES, Source, source_for
 from aemo_wh.tables import TableSpec
 
@@ -454,7 +454,7 @@ class _Pass:
         held: list[tuple[TableSpec, pa.Table]] = []  # parsed chunks not yet published
 
         def publish_held() -> None:
-            from aemo_wh.mms_csv import concat_by_name
+            from aemo_wh.nemweb.mms_csv import concat_by_name
 
             by_spec: dict[str, tuple[TableSpec, list[pa.Table]]] = {}
             for spec, t in held:

@@ -37,8 +37,8 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 
 from aemo_wh.config import load_settings  # noqa: E402
-from aemo_wh.mms_csv import TIMESTAMP_FORMAT, read_file  # noqa: E402
-from aemo_wh.mms_stream import iter_table_chunks  # noqa: E402
+from aemo_wh.nemweb.mms_csv import TIMESTAMP_FORMAT, read_file  # noqa: E402
+from aemo_wh.nemweb.mms_stream import iter_table_chunks  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "data" / "core"
 COLUMNS = ["settlementdate", "duid", "scadavalue", "lastchanged"]
@@ -139,7 +139,7 @@ def child_peak_rss(code: str) -> float:
 
 
 def sample_files() -> list[Path]:
-    from aemo_wh.mms_csv import ParsedFile  # noqa: F401 - import cost outside timings
+    from aemo_wh.nemweb.mms_csv import ParsedFile  # noqa: F401 - import cost outside timings
     from aemo_wh.sources import SOURCES
 
     keys = {spec.aemo for s in SOURCES.values() for spec in s.tables}
@@ -222,7 +222,7 @@ def main() -> None:
 
         code = (
             f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            "from aemo_wh.mms_stream import iter_table_chunks\n"
+            "from aemo_wh.nemweb.mms_stream import iter_table_chunks\n"
             f"n = sum(t.num_rows for _, t in iter_table_chunks({str(month)!r}))\n"
         )
         rss_parse = child_peak_rss(code)

@@ -81,7 +81,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aemo_wh.nemweb_server import NemwebServer
+    from aemo_wh.nemweb.server import NemwebServer
 
     root = args.dir or demo_paths(settings)[0]
     _require_mirror(root)

@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 def fetch_workbook(settings: Settings, url: str, dest: Path) -> Path:
     """Download the workbook to `dest` with the project's HTTP client (timeouts, retries, size cap)."""
-    from aemo_wh.http import NemwebClient
+    from aemo_wh.nemweb.client import NemwebClient
 
     nemweb = dataclasses.replace(settings.nemweb, base_url=url, user_agent=BROWSER_UA)
     with NemwebClient(nemweb, root=settings.root) as client:

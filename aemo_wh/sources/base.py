@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from aemo_wh.mms_csv import ParsedFile
+from aemo_wh.nemweb.mms_csv import ParsedFile
 from aemo_wh.tables import TableSpec
 
 Transform = Callable[[TableSpec, pa.Table, ParsedFile], pa.Table]

@@ -10,9 +10,9 @@ import pytest
 
 from aemo_wh.config import NemwebSettings
 from aemo_wh.errors import NemwebFetchError
-from aemo_wh.http import DownloadTooLarge, FileGone, NemwebClient
-from aemo_wh.listing import ListingEntry
-from aemo_wh.nemweb_server import Fault, NemwebServer
+from aemo_wh.nemweb.client import DownloadTooLarge, FileGone, NemwebClient
+from aemo_wh.nemweb.listing import ListingEntry
+from aemo_wh.nemweb.server import Fault, NemwebServer
 
 SCADA = "PUBLIC_DISPATCHSCADA_202512270005_0000000495867506.zip"
 FOLDER = "Reports/Current/Dispatch_SCADA/"

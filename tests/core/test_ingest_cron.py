@@ -12,7 +12,7 @@ import pytest
 from aemo_wh.config import Settings
 from aemo_wh.ingest_cli import cmd_ingest
 from aemo_wh.mail import alerts
-from aemo_wh.nemweb_server import NemwebServer
+from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.warehouse import Warehouse
 
 from .test_ingest_batch import N_UNITS, SAMPLE_END, SCADA_DIR, _counts, _stamped

@@ -12,7 +12,7 @@ import pytest
 from aemo_wh import ingest
 from aemo_wh.config import Settings
 from aemo_wh.ingest import ingest_files
-from aemo_wh.nemweb_server import NemwebServer
+from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse.reader import connect_raw
 

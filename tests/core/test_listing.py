@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh.listing import file_entries, parse_listing
-from aemo_wh.nemweb_server import render_listing
+from aemo_wh.nemweb.listing import file_entries, parse_listing
+from aemo_wh.nemweb.server import render_listing
 
 from .conftest import CORE
 

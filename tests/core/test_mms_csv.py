@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aemo_wh.errors import BadSourceFile
-from aemo_wh.mms_csv import parse_csv, read_file
-from aemo_wh.mms_stream import iter_table_chunks
+from aemo_wh.nemweb.mms_csv import parse_csv, read_file
+from aemo_wh.nemweb.mms_stream import iter_table_chunks
 
 from .conftest import CORE, count_d_rows, csv_members, sample_files, zip_bytes
 

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from aemo_wh.nemweb_server import NemwebServer
+from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.tables import TABLES
 from aemo_wh.warehouse import Warehouse, WarehouseBusy
 from aemo_wh.warehouse.reader import connect_raw

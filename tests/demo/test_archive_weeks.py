@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from aemo_wh.demo.mirror import append_intervals, build_mirror
-from aemo_wh.mms_csv import read_file
+from aemo_wh.nemweb.mms_csv import read_file
 from aemo_wh.sources.rooftop_pv import SOURCE as ROOFTOP_SOURCE
 from aemo_wh.sources.trading_is import SOURCE as TRADING_SOURCE
 

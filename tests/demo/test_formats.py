@@ -14,7 +14,7 @@ import pytest
 
 from aemo_wh.demo.mirror import build_mirror
 from aemo_wh.demo.writers import trading_period
-from aemo_wh.mms_csv import read_file
+from aemo_wh.nemweb.mms_csv import read_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo"
 END = dt.datetime(2026, 3, 4, 12, 0)

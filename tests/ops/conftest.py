@@ -83,7 +83,7 @@ def build_tree(root: Path, monthly_name: str = MONTHLY_OLD) -> Path:
 @pytest.fixture()
 def nemweb(tmp_path: Path):
     """The tree above served on 127.0.0.1 (real HTTP, 2026 IIS listings)."""
-    from aemo_wh.nemweb_server import NemwebServer
+    from aemo_wh.nemweb.server import NemwebServer
 
     tree = build_tree(tmp_path / "nemweb")
     with NemwebServer(tree) as srv:

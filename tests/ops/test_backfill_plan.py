@@ -8,7 +8,7 @@ import io
 import pytest
 
 from aemo_wh.backfill import build_plan, parse_mmsdm_name, print_plan
-from aemo_wh.http import NemwebClient
+from aemo_wh.nemweb.client import NemwebClient
 from aemo_wh.sources import SOURCES
 
 from .conftest import ARCHIVE_BUNDLE, MONTHLY_OLD
@@ -79,7 +79,7 @@ def test_mmsdm_tables_of_a_source_both_namings_and_transform_tables_skipped(sett
     """DispatchIS: PRICE/REGIONSUM/INTERCONNECTORRES from MMSDM; DISPATCH_INTERCONNECTION (built by a
     whole-file transform) is not planned. Listing entries only; no data is read."""
     from aemo_wh.backfill import _mmsdm_files
-    from aemo_wh.listing import ListingEntry
+    from aemo_wh.nemweb.listing import ListingEntry
 
     names = [
         "PUBLIC_ARCHIVE#DISPATCHPRICE#FILE01#202409010000.zip",

@@ -15,7 +15,7 @@ import pytest
 
 from aemo_wh import backfill
 from aemo_wh.backfill import Progress, run_backfill
-from aemo_wh.nemweb_server import Fault, NemwebServer
+from aemo_wh.nemweb.server import Fault, NemwebServer
 
 from .conftest import ARCHIVE_BUNDLE, MONTHLY_NEW, MONTHLY_OLD, OPS_DATA, build_tree
 

@@ -18,8 +18,8 @@ import pytest
 
 from aemo_wh import views
 from aemo_wh.backfill import build_plan, mmsdm_dir, run_backfill
-from aemo_wh.mms_csv import parse_csv
-from aemo_wh.nemweb_server import NemwebServer
+from aemo_wh.nemweb.mms_csv import parse_csv
+from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.sources import SOURCES
 from aemo_wh.tables import MARKET_CONFIG_INTERCONNECTOR
 from aemo_wh.warehouse import Warehouse, manifest_version
@@ -179,7 +179,7 @@ def test_newest_lastchanged_wins_per_interconnector_and_an_older_snapshot_change
 
 @pytest.mark.parametrize("naming", ["PUBLIC_DVD", "PUBLIC_ARCHIVE#"])
 def test_backfill_plans_the_interconnector_file_of_each_mmsdm_month_in_both_namings(tmp_path, naming) -> None:
-    from aemo_wh.http import NemwebClient
+    from aemo_wh.nemweb.client import NemwebClient
 
     tree, names = build_month(tmp_path / "nemweb", naming)
     other = _names(naming, "201804")[0]  # the next month's file is outside the range
@@ -192,7 +192,7 @@ def test_backfill_plans_the_interconnector_file_of_each_mmsdm_month_in_both_nami
 
 def test_a_month_with_only_the_interconnector_file_is_still_reported_missing(tmp_path) -> None:
     """The snapshot brings no intervals, so it must not make a month look covered."""
-    from aemo_wh.http import NemwebClient
+    from aemo_wh.nemweb.client import NemwebClient
 
     name = _names("PUBLIC_DVD", "201803")[0]
     tree = tmp_path / "nemweb"

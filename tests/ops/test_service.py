@@ -146,7 +146,7 @@ def test_aemo_wh_run_stops_cleanly_on_sigterm(tmp_path):
     import time
     from pathlib import Path
 
-    from aemo_wh.nemweb_server import NemwebServer
+    from aemo_wh.nemweb.server import NemwebServer
 
     from .conftest import build_tree
 
@@ -216,7 +216,7 @@ def test_fake_clock_drives_the_real_ingest_over_loopback_nemweb(settings, tmp_pa
     import shutil
 
     from aemo_wh.ingest import run_ingest
-    from aemo_wh.nemweb_server import NemwebServer
+    from aemo_wh.nemweb.server import NemwebServer
     from aemo_wh.warehouse.ledger import Ledger
     from aemo_wh.warehouse.reader import connect_raw
 

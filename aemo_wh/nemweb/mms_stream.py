@@ -1,6 +1,6 @@
 """The streaming reader for large AEMO CSVs: the monthly MMSDM files, hundreds of MB each.
 
-`aemo_wh.mms_csv` reads a whole file into memory, which suits the small Current / Archive files.
+`aemo_wh.nemweb.mms_csv` reads a whole file into memory, which suits the small Current / Archive files.
 A month of DISPATCH_UNIT_SCADA is ~400 MB of CSV, so backfill reads it here instead: the bytes are
 cut at line ends into pieces of `chunk_bytes`, each piece is checked and parsed on its own, and
 memory stays bounded by one piece plus its parsed table. The checks are those of `mms_csv` (C
@@ -18,7 +18,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from aemo_wh.errors import BadSourceFile
-from aemo_wh.mms_csv import (
+from aemo_wh.nemweb.mms_csv import (
     FOOTER_RE,
     TableKey,
     check_block,

@@ -25,10 +25,10 @@ import requests
 
 from aemo_wh.config import NemwebSettings
 from aemo_wh.errors import NemwebFetchError
-from aemo_wh.listing import ListingEntry, parse_listing
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import NEM_TZ
-from aemo_wh.nemweb_server import resolve_ci
+from aemo_wh.nemweb.listing import ListingEntry, parse_listing
+from aemo_wh.nemweb.server import resolve_ci
 
 logger = get_logger(__name__)
 

@@ -16,7 +16,7 @@ dropped by position, never by name.
 
 This module reads a whole file into memory (every Current / Archive file, and the tests). The
 chunked reader for the monthly MMSDM files (`iter_table_chunks`, `verify_footer`) lives in
-`aemo_wh.mms_stream`, on top of the row helpers here.
+`aemo_wh.nemweb.mms_stream`, on top of the row helpers here.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def _iter_csvs(data: bytes, name: str, depth: int, budget: list[int]) -> Iterato
 
 
 # ---------------------------------------------------------------------------------------------
-# Rows and blocks (also used by the streaming reader, aemo_wh.mms_stream)
+# Rows and blocks (also used by the streaming reader, aemo_wh.nemweb.mms_stream)
 
 
 def row_marks(data: bytes, start: int = 0, end: int | None = None) -> list[int]:

@@ -113,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        logger.debug("nemweb_server: " + format, *args)
+        logger.debug("nemweb server: " + format, *args)
 
     def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
         self._serve(head=True)
