@@ -191,7 +191,7 @@ def _ledger_summary(root: Path) -> tuple[int, int, dict[str, str] | None]:
 
 def _attach_source_errors(root: Path, results: list[TableHealth]) -> None:
     """Per table: quarantined files and the newest error of the source that feeds it."""
-    from aemo_wh.sources import SOURCES
+    from aemo_wh.ingest.sources import SOURCES
     from aemo_wh.warehouse.ledger import Ledger
 
     ledger = Ledger(root)

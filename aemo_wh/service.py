@@ -14,7 +14,7 @@ Jobs (all times NEM time, UTC+10, whatever the host's time zone):
 * hourly: a heartbeat line with files and rows landed in the last hour.
 * at start-up and nightly: gap catch-up. NEMWeb's Current folders keep about two days; when a
   source's newest landed interval is older than `CATCH_UP_AFTER` (the machine was asleep or off),
-  the missing days are loaded from Reports/Archive with `aemo_wh.backfill` (up to
+  the missing days are loaded from Reports/Archive with `aemo_wh.ingest.backfill` (up to
   `CATCH_UP_MAX_DAYS`; a longer outage is logged with the backfill command to run).
 
 Every job runs inside a guard: an exception is logged with its traceback and counted, and the
@@ -148,7 +148,7 @@ def _report_counts(report: Any) -> tuple[int, int]:
 
 
 def _default_ingest(settings: Settings, sources: list[str]) -> Any:
-    from aemo_wh.ingest import run_ingest
+    from aemo_wh.ingest.run import run_ingest
 
     return run_ingest(settings, sources=sources)
 
@@ -162,7 +162,7 @@ def _optional(module: str, attr: str) -> Callable[..., Any] | None:
 
 
 def _all_source_names() -> list[str]:
-    from aemo_wh.sources import all_sources
+    from aemo_wh.ingest.sources import all_sources
 
     return [s.name for s in all_sources()]
 
@@ -185,7 +185,7 @@ class Hooks:
 
 def newest_interval(settings: Settings, source: str) -> dt.datetime | None:
     """The newest interval landed for any table of `source` (manifest max_ts; no data read)."""
-    from aemo_wh.sources import SOURCES
+    from aemo_wh.ingest.sources import SOURCES
     from aemo_wh.warehouse import Warehouse
 
     wh = Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
@@ -194,7 +194,7 @@ def newest_interval(settings: Settings, source: str) -> dt.datetime | None:
 
 
 def backfill_gap(settings: Settings, first: dt.date, last: dt.date, sources: list[str]) -> Any:
-    from aemo_wh.backfill import run_backfill
+    from aemo_wh.ingest.backfill import run_backfill
 
     return run_backfill(settings, first, last, sources)
 
@@ -443,7 +443,7 @@ def _hhmm(value: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from aemo_wh.ingest import select_sources
+    from aemo_wh.ingest.run import select_sources
 
     names = [s.name for s in select_sources(args.source)]  # unknown names fail here, clearly
     _hhmm(settings.report.send_time)

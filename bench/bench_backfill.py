@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aemo_wh.backfill import mmsdm_dir  # noqa: E402
+from aemo_wh.ingest.backfill import mmsdm_dir  # noqa: E402
 from aemo_wh.nemweb.server import NemwebServer  # noqa: E402
 
 RSS_BUDGET_MB = 300  # issue 7: a monthly file must load in bounded memory

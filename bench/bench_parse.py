@@ -122,7 +122,7 @@ def chunk_parse(path: Path) -> int:
 
 
 def land(paths: list[Path], warehouse: Path) -> int:
-    from aemo_wh.ingest import ingest_files
+    from aemo_wh.ingest.run import ingest_files
 
     settings = load_settings().with_overrides(
         paths={"warehouse": warehouse, "logs": warehouse.parent / "logs"}
@@ -139,8 +139,8 @@ def child_peak_rss(code: str) -> float:
 
 
 def sample_files() -> list[Path]:
+    from aemo_wh.ingest.sources import SOURCES
     from aemo_wh.nemweb.mms_csv import ParsedFile  # noqa: F401 - import cost outside timings
-    from aemo_wh.sources import SOURCES
 
     keys = {spec.aemo for s in SOURCES.values() for spec in s.tables}
     out = []
@@ -230,7 +230,7 @@ def main() -> None:
             "import sys; sys.path.insert(0, {!r})\n"
             "from pathlib import Path\n"
             "from aemo_wh.config import load_settings\n"
-            "from aemo_wh.ingest import ingest_files\n"
+            "from aemo_wh.ingest.run import ingest_files\n"
             "s = load_settings().with_overrides(paths={{'warehouse': Path({!r}), 'logs': Path({!r})}})\n"
             "ingest_files([Path({!r})], s)\n"
         ).format(str(ROOT), str(tmp / "wh-rss"), str(tmp / "logs"), str(month))

@@ -6,7 +6,7 @@ For tests of other areas (dashboard, email, views) that need days of consecutive
     wh = build_demo_warehouse(tmp_path, days=1)      # returns the warehouse folder
 
 Nothing is mocked: the mirror is served by `aemo_wh.nemweb.server.NemwebServer` on 127.0.0.1 and
-landed by `aemo_wh.ingest.run_ingest(include_archive=True)`, exactly like `make demo`.
+landed by `aemo_wh.ingest.run.run_ingest(include_archive=True)`, exactly like `make demo`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def demo_settings(base: Settings, warehouse: Path, base_url: str) -> Settings:
 
 def ingest_mirror(mirror: Path, warehouse: Path, settings: Settings | None = None, compact: bool = True) -> DemoLoad:
     """Serve `mirror` on a free loopback port, run one ingest pass (with archives), then compact."""
-    from aemo_wh.ingest import run_ingest
+    from aemo_wh.ingest.run import run_ingest
     from aemo_wh.nemweb.server import NemwebServer
     from aemo_wh.warehouse import Warehouse
 

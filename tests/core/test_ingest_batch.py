@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh import ingest
 from aemo_wh.config import Settings
+from aemo_wh.ingest import run as ingest_run
 from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse.reader import connect_raw
@@ -62,10 +62,10 @@ def test_bad_file_inside_a_batch_is_quarantined_and_the_rest_land_in_one_file_pe
     names = _site(tmp_path / "nemweb", 6)
     bad = names[2]
     (tmp_path / "nemweb" / SCADA_DIR / bad).write_bytes(_stamped(SAMPLE_END, 1)[1][:700])  # truncated zip
-    monkeypatch.setattr(ingest, "BATCH_FILES", 3)
+    monkeypatch.setattr(ingest_run, "BATCH_FILES", 3)
     with NemwebServer(tmp_path / "nemweb") as srv:
         s = settings.with_overrides(nemweb={"base_url": srv.url, "backoff_s": 0.01})
-        report = ingest.run_ingest(s, sources=["dispatch_scada"])
+        report = ingest_run.run_ingest(s, sources=["dispatch_scada"])
     assert [n for n, _ in report.quarantined] == [bad]
     assert sorted(report.loaded) == sorted(n for n in names if n != bad)
     assert _counts(settings.warehouse_dir) == (5 * N_UNITS, 5 * N_UNITS)
@@ -95,7 +95,7 @@ def test_clashing_files_fall_back_to_one_publish_each(
         b'C,"END OF REPORT",4\r\n'
     )
     paths[1].write_bytes(zip_bytes(paths[1].name.replace(".zip", ".CSV"), odd_csv))
-    report = ingest.ingest_files(paths, settings)
+    report = ingest_run.ingest_files(paths, settings)
     assert report.quarantined == [] and len(report.loaded) == 3
     assert any("failed to publish together" in r.getMessage() for r in caplog.records)
     assert _counts(settings.warehouse_dir)[0] == 2 * N_UNITS + 1

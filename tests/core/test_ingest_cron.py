@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aemo_wh.config import Settings
-from aemo_wh.ingest_cli import cmd_ingest
+from aemo_wh.ingest.cli import cmd_ingest
 from aemo_wh.mail import alerts
 from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.warehouse import Warehouse

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh import ingest
 from aemo_wh.config import Settings
-from aemo_wh.ingest import ingest_files
+from aemo_wh.ingest import run as ingest_run
+from aemo_wh.ingest.run import ingest_files
 from aemo_wh.nemweb.server import NemwebServer
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse.reader import connect_raw
@@ -58,7 +58,7 @@ def _settings(settings: Settings, srv: NemwebServer, **nemweb: object) -> Settin
 
 
 def run_ingest(settings: Settings):  # noqa: ANN201 - the site only serves Dispatch_SCADA
-    return ingest.run_ingest(settings, sources=["dispatch_scada"])
+    return ingest_run.run_ingest(settings, sources=["dispatch_scada"])
 
 
 def _scada_rows(settings: Settings) -> int:
@@ -238,8 +238,8 @@ def test_ingest_files_finds_the_source_from_the_tables_of_a_monthly_file(setting
 
 
 def test_streamed_large_file_lands_the_same_rows(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "LARGE_FILE_BYTES", 1000)
-    monkeypatch.setattr(ingest, "CHUNK_BYTES", 200_000)
+    monkeypatch.setattr(ingest_run, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(ingest_run, "CHUNK_BYTES", 200_000)
     path = CORE / "rooftop_pv" / "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.zip"
     report = ingest_files([path], settings)
     assert report.rows == {"rooftop_pv_actual": 30720}
@@ -252,8 +252,8 @@ def test_streamed_large_file_lands_the_same_rows(settings: Settings, monkeypatch
 def test_truncated_large_file_is_rejected_before_any_chunk_lands(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(ingest, "LARGE_FILE_BYTES", 1000)
-    monkeypatch.setattr(ingest, "CHUNK_BYTES", 100_000)
+    monkeypatch.setattr(ingest_run, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(ingest_run, "CHUNK_BYTES", 100_000)
     cut = tmp_path / "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.CSV"
     with zipfile.ZipFile(CORE / "rooftop_pv" / "PUBLIC_DVD_ROOFTOP_PV_ACTUAL_201912010000.zip") as zf:
         data = zf.read(zf.infolist()[0])

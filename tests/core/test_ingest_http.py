@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from aemo_wh.ingest.sources import SOURCES
 from aemo_wh.nemweb.server import NemwebServer
-from aemo_wh.sources import SOURCES
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse.reader import connect_raw
 

@@ -172,7 +172,7 @@ def _wait_for(proc: subprocess.Popen[str], cond, timeout: float = 60) -> None:
 
 
 SMALL_BATCH_INGEST = (
-    "import sys, aemo_wh.ingest as ingest; from aemo_wh.cli import main; ingest.BATCH_FILES = 3; "
+    "import sys, aemo_wh.ingest.run as ingest; from aemo_wh.cli import main; ingest.BATCH_FILES = 3; "
     "sys.exit(main(['ingest', '--source', 'dispatch_scada']))"
 )
 

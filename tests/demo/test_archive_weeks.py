@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from aemo_wh.demo.mirror import append_intervals, build_mirror
+from aemo_wh.ingest.sources.rooftop_pv import SOURCE as ROOFTOP_SOURCE
+from aemo_wh.ingest.sources.trading_is import SOURCE as TRADING_SOURCE
 from aemo_wh.nemweb.mms_csv import read_file
-from aemo_wh.sources.rooftop_pv import SOURCE as ROOFTOP_SOURCE
-from aemo_wh.sources.trading_is import SOURCE as TRADING_SOURCE
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo"
 END = dt.datetime(2026, 3, 6, 0, 10)  # a Friday; 13 days back the mirror starts on Saturday 02-21

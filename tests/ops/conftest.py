@@ -61,7 +61,7 @@ def build_tree(root: Path, monthly_name: str = MONTHLY_OLD) -> Path:
     `monthly_name`, and the DAYTRACK pair (both namings) that backfill must ignore."""
     import shutil
 
-    from aemo_wh.backfill import mmsdm_dir
+    from aemo_wh.ingest.backfill import mmsdm_dir
 
     arch = root / "Reports/Archive/ROOFTOP_PV/ACTUAL"
     arch.mkdir(parents=True)

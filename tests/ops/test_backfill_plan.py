@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from aemo_wh.backfill import build_plan, parse_mmsdm_name, print_plan
+from aemo_wh.ingest.backfill import build_plan, parse_mmsdm_name, print_plan
+from aemo_wh.ingest.sources import SOURCES
 from aemo_wh.nemweb.client import NemwebClient
-from aemo_wh.sources import SOURCES
 
 from .conftest import ARCHIVE_BUNDLE, MONTHLY_OLD
 
@@ -78,7 +78,7 @@ def test_daytrack_in_both_namings_is_not_a_warehouse_table(settings, nemweb):
 def test_mmsdm_tables_of_a_source_both_namings_and_transform_tables_skipped(settings, tmp_path):
     """DispatchIS: PRICE/REGIONSUM/INTERCONNECTORRES from MMSDM; DISPATCH_INTERCONNECTION (built by a
     whole-file transform) is not planned. Listing entries only; no data is read."""
-    from aemo_wh.backfill import _mmsdm_files
+    from aemo_wh.ingest.backfill import _mmsdm_files
     from aemo_wh.nemweb.listing import ListingEntry
 
     names = [

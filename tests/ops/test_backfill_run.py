@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh import backfill
-from aemo_wh.backfill import Progress, run_backfill
+from aemo_wh.ingest import backfill
+from aemo_wh.ingest.backfill import Progress, run_backfill
 from aemo_wh.nemweb.server import Fault, NemwebServer
 
 from .conftest import ARCHIVE_BUNDLE, MONTHLY_NEW, MONTHLY_OLD, OPS_DATA, build_tree
@@ -47,7 +47,7 @@ def _dupes(warehouse: Path) -> int:
 
 def _direct(settings, tmp_path: Path, paths: list[Path]) -> Path:
     """Reference warehouse: the same data through `ingest_files`, file by file."""
-    from aemo_wh.ingest import ingest_files
+    from aemo_wh.ingest.run import ingest_files
 
     ref = settings.with_overrides(paths={"warehouse": tmp_path / "reference"})
     ingest_files(paths, ref)
@@ -104,7 +104,7 @@ def test_monthly_file_streamed_in_chunks_lands_the_same_rows_as_a_whole_file_ing
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
-    from aemo_wh import backfill
+    from aemo_wh.ingest import backfill
     from aemo_wh.cli import main
 
     backfill.CHUNK_BYTES = 64 * 1024

@@ -130,7 +130,7 @@ def test_deleted_parquet_exits_2(fresh):
 
 
 def test_real_scada_file_and_quarantine_are_reported(settings, tmp_path):
-    from aemo_wh.ingest import ingest_files
+    from aemo_wh.ingest.run import ingest_files
 
     bad = tmp_path / "PUBLIC_DISPATCHSCADA_202109021300_0000000348376999.zip"
     bad.write_bytes(b"<html>maintenance</html>")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from aemo_wh import views
-from aemo_wh.backfill import build_plan, mmsdm_dir, run_backfill
+from aemo_wh.ingest.backfill import build_plan, mmsdm_dir, run_backfill
+from aemo_wh.ingest.sources import SOURCES
 from aemo_wh.nemweb.mms_csv import parse_csv
 from aemo_wh.nemweb.server import NemwebServer
-from aemo_wh.sources import SOURCES
 from aemo_wh.tables import MARKET_CONFIG_INTERCONNECTOR
 from aemo_wh.warehouse import Warehouse, manifest_version
 from aemo_wh.warehouse.reader import connect_raw
@@ -97,7 +97,7 @@ def _on(settings, srv: NemwebServer):
 
 def _publish(wh: Warehouse, path: Path) -> dict[str, int]:
     """Parse and publish one file as ingest does, without the ledger (so a file can be landed twice)."""
-    from aemo_wh.ingest import with_source_file
+    from aemo_wh.ingest.run import with_source_file
 
     parsed = parse_csv(path.read_bytes(), path.name)
     items = [(spec, with_source_file(t, path.name)) for spec, t in SOURCES["dispatch_is"].extract(parsed)]
@@ -117,7 +117,7 @@ def _ic_rows(root: Path) -> list[tuple]:
 
 
 def test_real_interconnector_file_lands_one_row_per_id(settings) -> None:
-    from aemo_wh.ingest import ingest_files
+    from aemo_wh.ingest.run import ingest_files
 
     report = ingest_files([REAL], settings)  # the file is recognised by its MARKET_CONFIG,INTERCONNECTOR rows
     assert report.loaded == [REAL.name] and report.rows == {"market_config_interconnector": 8}
@@ -256,7 +256,7 @@ def test_mmsdm_month_without_dispatchis_takes_regions_from_the_landed_interconne
 def test_same_interval_dispatch_interconnection_beats_the_interconnector_table(settings, tmp_path) -> None:
     """10:00 also arrives as a real DispatchIS file: its region-pair rows decide that interval; its
     Basslink regions (read from the id, no pair row) do not outrank the INTERCONNECTOR table."""
-    from aemo_wh.ingest import ingest_files
+    from aemo_wh.ingest.run import ingest_files
 
     tree, _names_ = build_month(tmp_path / "nemweb", "PUBLIC_DVD")
     with NemwebServer(tree) as srv:

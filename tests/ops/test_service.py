@@ -7,7 +7,7 @@ import threading
 
 import schedule
 
-from aemo_wh.ingest import IngestReport
+from aemo_wh.ingest.run import IngestReport
 from aemo_wh.service import RETRY_S, Hooks, Service, SystemClock
 
 from .conftest import FakeClock
@@ -215,7 +215,7 @@ def test_fake_clock_drives_the_real_ingest_over_loopback_nemweb(settings, tmp_pa
     (12:51:10, after the 12:50:50 poll) and the rooftop source raises on every poll."""
     import shutil
 
-    from aemo_wh.ingest import run_ingest
+    from aemo_wh.ingest.run import run_ingest
     from aemo_wh.nemweb.server import NemwebServer
     from aemo_wh.warehouse.ledger import Ledger
     from aemo_wh.warehouse.reader import connect_raw
@@ -363,7 +363,7 @@ def test_no_catch_up_for_a_fresh_warehouse(settings):
 def test_service_catches_up_an_outage_from_the_archive_over_loopback(settings, nemweb):
     """Real catch-up: rooftop data stops at 2024-03-03 19:30, the service starts on 2024-03-21 and
     lands the weekly Archive bundle (2024-03-14..20) through the real backfill over HTTP."""
-    from aemo_wh.ingest import ingest_files, run_ingest
+    from aemo_wh.ingest.run import ingest_files, run_ingest
     from aemo_wh.warehouse.reader import connect_raw
 
     from .conftest import ARCHIVE_BUNDLE, OPS_DATA

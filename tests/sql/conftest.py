@@ -22,7 +22,7 @@ import pytest
 
 from aemo_wh import views
 from aemo_wh.config import Settings
-from aemo_wh.ingest import ingest_files
+from aemo_wh.ingest.run import ingest_files
 
 DATA = Path(__file__).parent / "data"
 SCADA_ZIP = DATA / "PUBLIC_DISPATCHSCADA_202512270005_0000000495867506.zip"

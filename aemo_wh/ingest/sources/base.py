@@ -1,7 +1,7 @@
 """The one shape every ingest source has: folders, file-name patterns and the tables it lands.
 
 A source is declarative (`SOURCE = Source(...)` in its module); the generic machinery in
-`aemo_wh.ingest` lists, downloads, parses and publishes. Code appears only where a source really
+`aemo_wh.ingest.run` lists, downloads, parses and publishes. Code appears only where a source really
 differs, as a `transform(spec, table, parsed) -> table` hook.
 """
 

@@ -5,7 +5,7 @@ Archive: Reports/Archive/TradingIS_Reports/  (weekly bundles PUBLIC_TRADINGIS_<s
 Tables:  TRADING,PRICE -> trading_price (the 30-minute price history before five-minute settlement)
 """
 
-from aemo_wh.sources.base import Source
+from aemo_wh.ingest.sources.base import Source
 from aemo_wh.tables import TRADING_PRICE
 
 SOURCE = Source(

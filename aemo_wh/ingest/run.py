@@ -26,12 +26,12 @@ import pyarrow as pa
 
 from aemo_wh.config import Settings
 from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
+from aemo_wh.ingest.sources import SOURCES, Source, source_for
 from aemo_wh.log import get_logger
 from aemo_wh.nemweb.client import FileGone, NemwebClient
 from aemo_wh.nemweb.listing import ListingEntry
 from aemo_wh.nemweb.mms_csv import ParsedFile, TableKey, read_file
 from aemo_wh.nemweb.mms_stream import iter_table_chunks, verify_footer
-from aemo_wh.sources import SOURCES, Source, source_for
 from aemo_wh.tables import TableSpec
 
 logger = get_logger(__name__)

@@ -7,7 +7,7 @@ Tables:  ROOFTOP,ACTUAL -> rooftop_pv_actual (all regions as published, incl. su
 Time:    INTERVAL_DATETIME is the END of the 30-minute interval; the file name is the publication time.
 """
 
-from aemo_wh.sources.base import Source
+from aemo_wh.ingest.sources.base import Source
 from aemo_wh.tables import ROOFTOP_PV_ACTUAL
 
 SOURCE = Source(

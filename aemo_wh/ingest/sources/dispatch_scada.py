@@ -7,7 +7,7 @@ Grain:   one row per (settlementdate, duid); settlementdate = interval END, NEM 
 Drift:   LASTCHANGED absent before ~2023; columns are matched by name (mms_csv).
 """
 
-from aemo_wh.sources.base import Source
+from aemo_wh.ingest.sources.base import Source
 from aemo_wh.tables import UNIT_SCADA
 
 SOURCE = Source(

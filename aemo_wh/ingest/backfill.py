@@ -46,9 +46,9 @@ import pyarrow as pa
 
 from aemo_wh.config import Settings
 from aemo_wh.errors import AemoWhError, NemwebFetchError
+from aemo_wh.ingest.sources.base import Source
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
-from aemo_wh.sources.base import Source
 from aemo_wh.tables import TableSpec
 
 logger = get_logger(__name__)
@@ -338,7 +338,7 @@ def run_backfill(
     lock_wait_s: float = 600.0,
 ) -> BackfillResult:
     """Plan, then download and land every planned file (or only print the plan with `dry_run`)."""
-    from aemo_wh.ingest import select_sources
+    from aemo_wh.ingest.run import select_sources
     from aemo_wh.nemweb.client import NemwebClient
 
     if last < first:
@@ -432,7 +432,7 @@ def _land(
 ) -> dict[str, int] | None:
     """Land one downloaded file; rows per table, or None when it was quarantined."""
     if f.kind == "archive":
-        from aemo_wh.ingest import ingest_files
+        from aemo_wh.ingest.run import ingest_files
 
         report = ingest_files([path], settings)
         if report.busy:
@@ -456,10 +456,10 @@ def _land_monthly(
     day is written once, without merge rewrites, and memory stays at about one day plus one chunk.
     """
     from aemo_wh.errors import BadSourceFile
-    from aemo_wh.ingest import publisher_of, sha256_of, with_source_file
+    from aemo_wh.ingest.run import publisher_of, sha256_of, with_source_file
+    from aemo_wh.ingest.sources import SOURCES
     from aemo_wh.nemweb.mms_csv import concat_by_name
     from aemo_wh.nemweb.mms_stream import iter_table_chunks
-    from aemo_wh.sources import SOURCES
 
     src = SOURCES[f.source]
     specs = {spec.aemo: spec for spec in src.tables}

@@ -23,7 +23,7 @@ logger = get_logger(__name__)
 
 
 def register(sub: Any) -> None:
-    from aemo_wh.sources import SOURCES
+    from aemo_wh.ingest.sources import SOURCES
 
     p = sub.add_parser("ingest", help="one ingest pass: list NEMWeb, download new files, land them")
     p.add_argument(
@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from aemo_wh.ingest import ingest_files, run_ingest
+    from aemo_wh.ingest.run import ingest_files, run_ingest
     from aemo_wh.warehouse import WarehouseBusy
 
     try:

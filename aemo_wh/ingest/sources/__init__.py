@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aemo_wh.sources import dispatch_is, dispatch_scada, rooftop_pv, trading_is
-from aemo_wh.sources.base import Source
+from aemo_wh.ingest.sources import dispatch_is, dispatch_scada, rooftop_pv, trading_is
+from aemo_wh.ingest.sources.base import Source
 
 SOURCES: dict[str, Source] = {
     m.SOURCE.name: m.SOURCE for m in (dispatch_scada, dispatch_is, rooftop_pv, trading_is)
