@@ -25,7 +25,7 @@ from typing import Any
 from aemo_wh.config import Settings
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
-from aemo_wh.tables import TABLES, TableSpec
+from aemo_wh.warehouse.tables import TABLES, TableSpec
 
 logger = get_logger(__name__)
 

@@ -202,12 +202,13 @@ def backfill_gap(settings: Settings, first: dt.date, last: dt.date, sources: lis
 def nightly_maintenance(settings: Settings) -> None:
     """Compact finished days/months, then drop partitions older than each table's retention."""
     from aemo_wh.warehouse import Warehouse
+    from aemo_wh.warehouse.compaction import apply_retention, compact
 
     wh = Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
     with wh.writer(timeout_s=300) as writer:  # a backfill may hold the lock for a while
-        compacted = writer.compact()
+        compacted = compact(writer)
         dropped = (
-            writer.apply_retention(settings.warehouse.retention_days)
+            apply_retention(writer, settings.warehouse.retention_days)
             if settings.warehouse.retention_days
             else {}
         )

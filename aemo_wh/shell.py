@@ -22,8 +22,8 @@ import duckdb
 
 from aemo_wh.config import Settings
 from aemo_wh.log import get_logger
-from aemo_wh.tables import TABLES
 from aemo_wh.views import connect, sql_files
+from aemo_wh.warehouse.tables import TABLES
 
 logger = get_logger(__name__)
 

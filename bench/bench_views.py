@@ -39,9 +39,9 @@ import pandas as pd
 
 from aemo_wh import views
 from aemo_wh.registry import load_duid_info
-from aemo_wh.tables import TABLES
 from aemo_wh.warehouse import Warehouse, layout
 from aemo_wh.warehouse.manifest import FileEntry
+from aemo_wh.warehouse.tables import TABLES
 from aemo_wh.warehouse.writer import DEFAULT_ROW_GROUP as ROW_GROUP
 
 YEAR = 2025

@@ -29,10 +29,11 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aemo_wh.tables import UNIT_SCADA  # noqa: E402
 from aemo_wh.warehouse import Warehouse  # noqa: E402
+from aemo_wh.warehouse.compaction import compact  # noqa: E402
 from aemo_wh.warehouse.reader import connect_raw, refresh  # noqa: E402
 from aemo_wh.warehouse.synthetic import scada_table  # noqa: E402
+from aemo_wh.warehouse.tables import UNIT_SCADA  # noqa: E402
 
 N_DUIDS = 500
 DAY0 = dt.datetime(2025, 11, 1)
@@ -128,7 +129,7 @@ def main() -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with wh.writer() as w:
         t0 = time.perf_counter()
-        summary = w.compact(now=DAY0 + dt.timedelta(days=a.days, hours=2), tables=["unit_scada"])
+        summary = compact(w, now=DAY0 + dt.timedelta(days=a.days, hours=2), tables=["unit_scada"])
         t_month = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     month = next(e for e in wh.manifest("unit_scada").files if e.level == "month")

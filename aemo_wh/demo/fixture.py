@@ -45,7 +45,7 @@ def ingest_mirror(mirror: Path, warehouse: Path, settings: Settings | None = Non
     """Serve `mirror` on a free loopback port, run one ingest pass (with archives), then compact."""
     from aemo_wh.ingest.run import run_ingest
     from aemo_wh.nemweb.server import NemwebServer
-    from aemo_wh.warehouse import Warehouse
+    from aemo_wh.warehouse import Warehouse, compaction
 
     base = settings or load_settings()
     with NemwebServer(mirror) as srv:
@@ -54,7 +54,7 @@ def ingest_mirror(mirror: Path, warehouse: Path, settings: Settings | None = Non
     if compact:
         wh = Warehouse(warehouse, grace_hours=base.warehouse.grace_hours)
         with wh.writer() as w:
-            w.compact()
+            compaction.compact(w)
     return DemoLoad(warehouse, report.files_loaded, dict(report.rows), report.quarantined, report.errors)
 
 

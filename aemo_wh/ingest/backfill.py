@@ -49,7 +49,7 @@ from aemo_wh.errors import AemoWhError, NemwebFetchError
 from aemo_wh.ingest.sources.base import Source
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
-from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse.tables import TableSpec
 
 logger = get_logger(__name__)
 

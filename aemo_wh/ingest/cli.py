@@ -82,11 +82,12 @@ def run_alerts(settings: Settings) -> None:
 
 def cmd_compact(args: argparse.Namespace, settings: Settings) -> int:
     from aemo_wh.warehouse import Warehouse, WarehouseBusy
+    from aemo_wh.warehouse.compaction import compact
 
     wh = Warehouse(settings.warehouse_dir, grace_hours=settings.warehouse.grace_hours)
     try:
         with wh.writer() as w:
-            result = w.compact()
+            result = compact(w)
     except WarehouseBusy:
         logger.info("busy: another writer holds the warehouse lock; compaction skipped")
         print("busy: another writer holds the warehouse lock; compaction skipped")

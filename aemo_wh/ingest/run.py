@@ -32,7 +32,7 @@ from aemo_wh.nemweb.client import FileGone, NemwebClient
 from aemo_wh.nemweb.listing import ListingEntry
 from aemo_wh.nemweb.mms_csv import ParsedFile, TableKey, read_file
 from aemo_wh.nemweb.mms_stream import iter_table_chunks, verify_footer
-from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse.tables import TableSpec
 
 logger = get_logger(__name__)
 
@@ -194,7 +194,9 @@ def ingest_files(paths: Iterable[Path | str], settings: Settings) -> IngestRepor
 
 def _compact_quietly(writer: Any) -> dict:
     try:
-        done = writer.compact()
+        from aemo_wh.warehouse.compaction import compact
+
+        done = compact(writer)
     except Exception as exc:  # noqa: BLE001 - never fail an ingest that landed its files
         logger.error("compaction after ingest failed (the next pass retries): %s: %s", type(exc).__name__, exc)
         return {}

@@ -53,8 +53,8 @@ def refresh_registry(settings: Settings, url: str | None = None, file: Path | No
     import polars as pl
 
     from aemo_wh.registry.build import published_files, workbook_frame
-    from aemo_wh.tables import DUID_INFO
     from aemo_wh.warehouse import Warehouse
+    from aemo_wh.warehouse.tables import DUID_INFO
 
     root = settings.warehouse_dir
     root.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
-from aemo_wh.tables import TABLES, TableSpec
+from aemo_wh.warehouse.tables import TABLES, TableSpec
 from aemo_wh.warehouse import duck, layout
 from aemo_wh.warehouse.manifest import FileEntry
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aemo_wh.errors import BadSourceFile
-from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse.tables import TableSpec
 
 TS_TYPE = pa.timestamp("us")
 

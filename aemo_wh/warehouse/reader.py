@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from aemo_wh.tables import TABLES
+from aemo_wh.warehouse.tables import TABLES
 from aemo_wh.warehouse.manifest import list_manifest_tables, manifest_version, read_manifest
 
 TS, STR, NUM = "TIMESTAMP", "VARCHAR", "DOUBLE"

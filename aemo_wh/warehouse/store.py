@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aemo_wh.log import get_logger
-from aemo_wh.tables import TABLES
+from aemo_wh.warehouse.tables import TABLES
 from aemo_wh.warehouse import layout
 from aemo_wh.warehouse.ledger import DEMO_PUBLISHER, Ledger
 from aemo_wh.warehouse.lock import WriterLock
@@ -48,7 +48,7 @@ class Warehouse:
         lock.acquire(timeout_s)
         try:
             self._prepare()
-            w = Writer(self)
+            w = Writer(self.root, self.ledger, self.grace_hours)
             try:
                 yield w
             except BaseException:

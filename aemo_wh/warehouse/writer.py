@@ -1,6 +1,7 @@
 """The single writer: publish parquet + manifests, quarantine bad files, record the ledger.
 
-Obtained only through `Warehouse.writer()`, which holds the writer lock for its lifetime.
+Obtained only through `Warehouse.writer()`, which holds the writer lock for its lifetime. Compaction
+and retention (`compaction.py`) are jobs that use a writer; the writer knows nothing of them.
 Publish path for every table (ingest, compaction, registry, retention alike):
 new files -> `_staging` -> fsync -> `os.replace` to a new unique path -> fsync dir ->
 manifest replaced atomically -> superseded files to `_trash.json` (deleted after the grace period).
@@ -13,20 +14,17 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aemo_wh.log import get_logger
-from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse.tables import TableSpec
 from aemo_wh.warehouse import duck, layout, merge
 from aemo_wh.warehouse.manifest import FileEntry, Manifest, read_manifest, write_manifest
+from aemo_wh.warehouse.ledger import Ledger
 from aemo_wh.warehouse.trash import add_to_trash
-
-if TYPE_CHECKING:
-    from aemo_wh.warehouse.store import Warehouse
 
 logger = get_logger(__name__)
 
@@ -41,10 +39,10 @@ def _iso(ts: dt.datetime | None) -> str | None:
 class Writer:
     """All writes to the warehouse. Valid only inside `with warehouse.writer() as w:`."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
-        self.wh = warehouse
-        self.root = warehouse.root
-        self.ledger = warehouse.ledger
+    def __init__(self, root: Path, ledger: Ledger, grace_hours: float) -> None:
+        self.root = root
+        self.ledger = ledger
+        self.grace_hours = grace_hours
         self._manifests: dict[str, Manifest] = {}
         self._written: list[Path] = []  # final paths written since the last manifest publish
 
@@ -69,7 +67,7 @@ class Writer:
         m = write_manifest(self.root, table, files, current.version)
         self._manifests[table] = m
         self._written.clear()
-        add_to_trash(self.root, sorted(gone), self.wh.grace_hours)
+        add_to_trash(self.root, sorted(gone), self.grace_hours)
         return m
 
     def abandon(self) -> None:
@@ -391,19 +389,6 @@ class Writer:
     ) -> None:
         """Record a failed fetch/parse that the next run retries."""
         self.ledger.record(name=name, status="error", source=source, url=url, size=size, sha256=sha256, error=error)
-
-    # -- maintenance -----------------------------------------------------------------------------
-    def compact(self, now: dt.datetime | None = None, tables: Iterable[str] | None = None) -> dict:
-        """Closed days -> one day file; closed months -> one month file (see compaction.py)."""
-        from aemo_wh.warehouse.compaction import compact
-
-        return compact(self, now=now, tables=tables)
-
-    def apply_retention(self, days_by_table: dict[str, int], now: dt.datetime | None = None) -> dict:
-        """Drop files whose newest interval is older than the table's retention (whole files)."""
-        from aemo_wh.warehouse.compaction import apply_retention
-
-        return apply_retention(self, days_by_table, now=now)
 
 
 def _same_rows(a: pa.Table, b: pa.Table, spec: TableSpec) -> bool:

@@ -12,7 +12,7 @@ from aemo_wh.ingest.sources import SOURCES, source_for
 from aemo_wh.ingest.sources.dispatch_is import regions_in_id
 from aemo_wh.nemweb.listing import parse_listing
 from aemo_wh.nemweb.mms_csv import parse_csv, read_file
-from aemo_wh.tables import TABLES
+from aemo_wh.warehouse.tables import TABLES
 
 from .conftest import CORE
 

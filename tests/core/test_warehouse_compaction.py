@@ -9,11 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from aemo_wh.tables import UNIT_SCADA
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse import writer as writer_mod
+from aemo_wh.warehouse.compaction import apply_retention, compact
 from aemo_wh.warehouse.reader import connect_raw
 from aemo_wh.warehouse.synthetic import scada_table, scada_value
+from aemo_wh.warehouse.tables import UNIT_SCADA
 
 DAY = dt.datetime(2025, 11, 29)  # two days before a month end
 STEP = dt.timedelta(minutes=60)
@@ -46,8 +47,8 @@ def _check(wh: Warehouse, rows: int) -> None:
 def test_closed_days_become_one_time_sorted_day_file(wh: Warehouse) -> None:
     _fill(wh, DAY, 48)  # 29 and 30 November (+ the 00:00 interval of 1 Dec belongs to the 30th)
     with wh.writer() as w:
-        assert w.compact(now=DAY + dt.timedelta(days=1, minutes=30))["days"] == 0  # the 29th has not settled
-        summary = w.compact(now=DAY + dt.timedelta(days=1, hours=2))
+        assert compact(w, now=DAY + dt.timedelta(days=1, minutes=30))["days"] == 0  # the 29th has not settled
+        summary = compact(w, now=DAY + dt.timedelta(days=1, hours=2))
     assert (summary["days"], summary["months"], summary["files_in"]) == (1, 0, 24)
     levels = _levels(wh)
     assert ("day", "2025-11-29", 480) in levels and sum(1 for lv in levels if lv[0] == "interval") == 24
@@ -59,14 +60,14 @@ def test_closed_days_become_one_time_sorted_day_file(wh: Warehouse) -> None:
     assert pq.ParquetFile(wh.root / day.path).metadata.row_group(0).column(0).compression == "ZSTD"
     _check(wh, 960)
     with wh.writer() as w:  # nothing new to do
-        assert w.compact(now=DAY + dt.timedelta(days=1, hours=2))["days"] == 0
+        assert compact(w, now=DAY + dt.timedelta(days=1, hours=2))["days"] == 0
 
 
 def test_closed_month_becomes_one_file_sorted_by_unit_then_time(wh: Warehouse) -> None:
     _fill(wh, DAY, 48)
     with wh.writer() as w:
-        w.compact(now=DAY + dt.timedelta(days=1, hours=2))  # first a day file, then the month
-        summary = w.compact(now=dt.datetime(2025, 12, 1, 1, 30))
+        compact(w, now=DAY + dt.timedelta(days=1, hours=2))  # first a day file, then the month
+        summary = compact(w, now=dt.datetime(2025, 12, 1, 1, 30))
     assert summary["months"] == 1 and summary["files_in"] == 25
     [m] = wh.manifest("unit_scada").files
     assert (m.level, m.date, m.rows) == ("month", "2025-11-01", 960)
@@ -85,10 +86,10 @@ def test_late_revision_into_compacted_day_and_month_files_wins(
     monkeypatch.setattr(writer_mod, "BIG_REWRITE_ROWS", big_rewrite_rows)
     ends = _fill(wh, DAY, 48)
     with wh.writer() as w:
-        w.compact(now=DAY + dt.timedelta(days=1, hours=2))
+        compact(w, now=DAY + dt.timedelta(days=1, hours=2))
         # a late revision of an interval already inside the day file
         w.publish(UNIT_SCADA, scada_table(ends[3], 5, revision=1), "LATE_DAY.zip")
-        w.compact(now=dt.datetime(2025, 12, 1, 1, 30))
+        compact(w, now=dt.datetime(2025, 12, 1, 1, 30))
         w.publish(UNIT_SCADA, scada_table(ends[40], 5, revision=2, duid_offset=10), "LATE_MONTH.zip")
     con = connect_raw(wh.root)
     got = dict(
@@ -103,7 +104,7 @@ def test_late_revision_into_compacted_day_and_month_files_wins(
     keys = list(zip(t["duid"].to_pylist(), t["settlementdate"].to_pylist(), strict=True))
     assert keys == sorted(keys) and t.num_rows == 955
     with wh.writer() as w:  # the late interval file folds back into the month
-        assert w.compact(now=dt.datetime(2025, 12, 2))["months"] == 1
+        assert compact(w, now=dt.datetime(2025, 12, 2))["months"] == 1
     assert [e.level for e in wh.manifest("unit_scada").files] == ["month"]
     _check(wh, 960)
 
@@ -118,7 +119,7 @@ def test_compaction_dedupes_by_key_newest_lastchanged(wh: Warehouse) -> None:
             rel = f"unit_scada/interval/date=2025-11-29/planted{rev}.parquet"
             entries.append(w.write_file(t, rel, level="interval", date="2025-11-29", time_column="settlementdate"))
         w.swap("unit_scada", entries, [])
-        w.compact(now=DAY + dt.timedelta(days=2))
+        compact(w, now=DAY + dt.timedelta(days=2))
     con = connect_raw(wh.root)
     vals = sorted(r[0] for r in con.execute("select scadavalue from unit_scada").fetchall())
     assert vals == sorted(scada_value(end, i, 2) for i in range(4))
@@ -127,8 +128,8 @@ def test_compaction_dedupes_by_key_newest_lastchanged(wh: Warehouse) -> None:
 def test_retention_drops_whole_files_older_than_the_limit(wh: Warehouse) -> None:
     _fill(wh, DAY, 48, n=2)
     with wh.writer() as w:
-        w.compact(now=DAY + dt.timedelta(days=1, hours=2))
-        dropped = w.apply_retention({"unit_scada": 1, "dispatch_price": 1}, now=DAY + dt.timedelta(days=2))
+        compact(w, now=DAY + dt.timedelta(days=1, hours=2))
+        dropped = apply_retention(w, {"unit_scada": 1, "dispatch_price": 1}, now=DAY + dt.timedelta(days=2))
     assert dropped == {"unit_scada": 1}
     assert {e.date for e in wh.manifest("unit_scada").files} == {"2025-11-30"}
     _check(wh, 48)
@@ -140,6 +141,6 @@ def test_compaction_keeps_columns_added_later(wh: Warehouse) -> None:
     with wh.writer() as w:
         w.publish(UNIT_SCADA, scada_table(end, 3), "a.zip")
         w.publish(UNIT_SCADA, extra, "b.zip")
-        w.compact(now=DAY + dt.timedelta(days=2))
+        compact(w, now=DAY + dt.timedelta(days=2))
     [e] = wh.manifest("unit_scada").files
     assert pq.read_table(wh.root / e.path)["recall_period"].null_count == 3

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh.tables import UNIT_SCADA
 from aemo_wh.warehouse import Warehouse, warehouse_has_simulated_data
 from aemo_wh.warehouse.synthetic import scada_table
+from aemo_wh.warehouse.tables import UNIT_SCADA
 
 T = dt.datetime(2025, 12, 27, 0, 5)
 

@@ -15,9 +15,10 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aemo_wh.tables import UNIT_SCADA
 from aemo_wh.warehouse import Warehouse
+from aemo_wh.warehouse.compaction import compact
 from aemo_wh.warehouse.reader import connect_raw
+from aemo_wh.warehouse.tables import UNIT_SCADA
 
 ENDS = [dt.datetime(2025, 6, 30, 23, 55), dt.datetime(2025, 7, 1, 0, 0), dt.datetime(2025, 7, 1, 0, 5)]
 DUIDS = ["A", "B", "C"]
@@ -55,7 +56,7 @@ def test_publish_sequence_matches_the_model(steps: list) -> None:
         with wh.writer() as w:
             for b_idx, b in enumerate(steps):
                 if b == "compact":
-                    w.compact(now=dt.datetime(2025, 8, 2))  # closes the June and July days/months
+                    compact(w, now=dt.datetime(2025, 8, 2))  # closes the June and July days/months
                     continue
                 t = pa.table(
                     {

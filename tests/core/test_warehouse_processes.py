@@ -29,9 +29,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from aemo_wh.nemweb.server import NemwebServer
-from aemo_wh.tables import TABLES
 from aemo_wh.warehouse import Warehouse, WarehouseBusy
 from aemo_wh.warehouse.reader import connect_raw
+from aemo_wh.warehouse.tables import TABLES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from aemo_wh.errors import BadSourceFile
-from aemo_wh.tables import DISPATCH_PRICE, DUID_INFO, ROOFTOP_PV_ACTUAL, UNIT_SCADA
 from aemo_wh.warehouse import Warehouse, manifest_version
 from aemo_wh.warehouse import writer as writer_mod
 from aemo_wh.warehouse.reader import connect_raw
 from aemo_wh.warehouse.synthetic import scada_table, scada_value
+from aemo_wh.warehouse.tables import DISPATCH_PRICE, DUID_INFO, ROOFTOP_PV_ACTUAL, UNIT_SCADA
 
 T = dt.datetime(2025, 12, 27, 0, 5)
 

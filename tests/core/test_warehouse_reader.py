@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aemo_wh.tables import TABLES, UNIT_SCADA
 from aemo_wh.warehouse import Warehouse, manifest_version
 from aemo_wh.warehouse.reader import EMPTY_COLUMNS, connect_raw, current_version, refresh
 from aemo_wh.warehouse.synthetic import scada_table
+from aemo_wh.warehouse.tables import TABLES, UNIT_SCADA
 
 T = dt.datetime(2025, 12, 27, 0, 5)
 

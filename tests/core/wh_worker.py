@@ -18,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from aemo_wh.tables import UNIT_SCADA
 from aemo_wh.warehouse import Warehouse
+from aemo_wh.warehouse.compaction import compact
 from aemo_wh.warehouse.synthetic import scada_table
+from aemo_wh.warehouse.tables import UNIT_SCADA
 
 T0 = dt.datetime(2025, 1, 31, 20, 5)  # the sequence crosses a day and a month end
 STEP = dt.timedelta(minutes=40)
@@ -67,7 +68,7 @@ def ingest(root: Path, n: int, grace_s: float, per_run: int, sleep: float) -> No
                 )
                 if sleep:
                     time.sleep(sleep)
-            w.compact(now=end + dt.timedelta(hours=1, minutes=1))
+            compact(w, now=end + dt.timedelta(hours=1, minutes=1))
     print("done", flush=True)
 
 

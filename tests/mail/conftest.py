@@ -224,8 +224,8 @@ def publish_scada(s: Any, rows: list[tuple[str, dt.datetime, float]]) -> None:
     """Land (duid, interval end, MW) rows through the real writer, as an ingest would."""
     import pyarrow as pa
 
-    from aemo_wh.tables import UNIT_SCADA
     from aemo_wh.warehouse import Warehouse
+    from aemo_wh.warehouse.tables import UNIT_SCADA
 
     ts = pa.array([r[1] for r in rows], pa.timestamp("us"))
     table = pa.table({"settlementdate": ts, "duid": [r[0] for r in rows], "scadavalue": [float(r[2]) for r in rows],

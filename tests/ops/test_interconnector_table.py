@@ -21,9 +21,9 @@ from aemo_wh.ingest.backfill import build_plan, mmsdm_dir, run_backfill
 from aemo_wh.ingest.sources import SOURCES
 from aemo_wh.nemweb.mms_csv import parse_csv
 from aemo_wh.nemweb.server import NemwebServer
-from aemo_wh.tables import MARKET_CONFIG_INTERCONNECTOR
 from aemo_wh.warehouse import Warehouse, manifest_version
 from aemo_wh.warehouse.reader import connect_raw
+from aemo_wh.warehouse.tables import MARKET_CONFIG_INTERCONNECTOR
 
 from .conftest import OPS_DATA
 

@@ -183,9 +183,9 @@ def test_nightly_maintenance_compacts_and_applies_per_table_retention(settings):
 
     from aemo_wh.nemtime import now_nem
     from aemo_wh.service import nightly_maintenance
-    from aemo_wh.tables import DISPATCH_PRICE, UNIT_SCADA
     from aemo_wh.warehouse import Warehouse
     from aemo_wh.warehouse.reader import connect_raw
+    from aemo_wh.warehouse.tables import DISPATCH_PRICE, UNIT_SCADA
 
     today = now_nem().replace(hour=0, minute=0, second=0, microsecond=0)
     old = [today - dt.timedelta(days=40) + dt.timedelta(minutes=5 * i) for i in range(1, 13)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from aemo_wh.nemweb.mms_csv import ParsedFile
-from aemo_wh.tables import TableSpec
+from aemo_wh.warehouse.tables import TableSpec
 
 Transform = Callable[[TableSpec, pa.Table, ParsedFile], pa.Table]
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 from aemo_wh.ingest.sources.base import Source
 from aemo_wh.log import get_logger
 from aemo_wh.nemweb.mms_csv import TIMESTAMP_TYPE, ParsedFile
-from aemo_wh.tables import (
+from aemo_wh.warehouse.tables import (
     DISPATCH_INTERCONNECTION,
     DISPATCH_INTERCONNECTORRES,
     DISPATCH_PRICE,

@@ -8,7 +8,7 @@ Drift:   LASTCHANGED absent before ~2023; columns are matched by name (mms_csv).
 """
 
 from aemo_wh.ingest.sources.base import Source
-from aemo_wh.tables import UNIT_SCADA
+from aemo_wh.warehouse.tables import UNIT_SCADA
 
 SOURCE = Source(
     name="dispatch_scada",

@@ -8,7 +8,7 @@ Time:    INTERVAL_DATETIME is the END of the 30-minute interval; the file name i
 """
 
 from aemo_wh.ingest.sources.base import Source
-from aemo_wh.tables import ROOFTOP_PV_ACTUAL
+from aemo_wh.warehouse.tables import ROOFTOP_PV_ACTUAL
 
 SOURCE = Source(
     name="rooftop_pv",

@@ -6,7 +6,7 @@ Tables:  TRADING,PRICE -> trading_price (the 30-minute price history before five
 """
 
 from aemo_wh.ingest.sources.base import Source
-from aemo_wh.tables import TRADING_PRICE
+from aemo_wh.warehouse.tables import TRADING_PRICE
 
 SOURCE = Source(
     name="trading_is",
