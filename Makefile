@@ -49,7 +49,7 @@ run: setup
 
 # Fill deploy/*.in (cron, systemd, launchd) with this install's location -> deploy/rendered/.
 deploy-files:
-	python3 deploy/render.py
+	python3 -m aemo_wh.ops.deploy
 
 lint: setup
 	$(RUN) ruff check .

@@ -65,3 +65,7 @@ def test_no_import_circles_in_aemo_wh() -> None:
 def test_cycle_finder_finds_a_circle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
 
+
+def test_top_of_the_package_holds_only_shared_basics() -> None:
+    flat = {p.stem for p in PACKAGE.glob("*.py")}
+    assert flat - TOP_LEVEL == set(), "a new module belongs in its stage package (nemweb/, ingest/, ...)"

@@ -40,9 +40,9 @@ class Collect(logging.Handler):
 
 @pytest.fixture()
 def service_log() -> Iterator[Collect]:
-    """Records of the `aemo_wh.service` logger (independent of configure_logging's handlers)."""
+    """Records of the `aemo_wh.ops.service` logger (independent of configure_logging's handlers)."""
     h = Collect()
-    logger = logging.getLogger("aemo_wh.service")
+    logger = logging.getLogger("aemo_wh.ops.service")
     old = logger.level
     logger.addHandler(h)
     logger.setLevel(logging.DEBUG)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import plistlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+from aemo_wh.ops import deploy
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-
-
-def _render_module():
-    spec = importlib.util.spec_from_file_location("deploy_render", DEPLOY / "render.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_templates_hold_no_home_or_user_paths():
@@ -30,7 +26,7 @@ def test_render_fills_every_placeholder_with_the_install_location(tmp_path):
     root = tmp_path / "opt" / "aemo-wh"
     root.mkdir(parents=True)
     out = tmp_path / "rendered"
-    written = _render_module().render(root, out)
+    written = deploy.render(root, out)
     names = {p.name for p in written}
     assert names == {
         "crontab", "aemo-wh.service", "aemo-wh-dashboard.service",
@@ -53,3 +49,19 @@ def test_render_fills_every_placeholder_with_the_install_location(tmp_path):
     assert plist["WorkingDirectory"] == str(root)
     dash = plistlib.loads((out / "au.aemo-wh.dashboard.plist").read_bytes())
     assert dash["ProgramArguments"][-1] == "dashboard"
+
+
+def test_renders_with_the_standard_library_only_before_uv_sync(tmp_path):
+    """`make deploy-files` runs `python3 -m aemo_wh.ops.deploy` with no project dependencies installed."""
+    code = (
+        "import sys, runpy; sys.modules['duckdb'] = sys.modules['pyarrow'] = None; "
+        "sys.argv = ['deploy', '--root', sys.argv[1], '--out', sys.argv[2]]; "
+        "runpy.run_module('aemo_wh.ops.deploy', run_name='__main__')"
+    )
+    out = tmp_path / "rendered"
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(tmp_path), str(out)],
+        cwd=DEPLOY.parent, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "crontab").is_file()

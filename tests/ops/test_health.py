@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from aemo_wh.cli import main
-from aemo_wh.health import HEALTHY, UNHEALTHY, UNREADABLE, check_health, time_tables
+from aemo_wh.ops.health import HEALTHY, UNHEALTHY, UNREADABLE, check_health, time_tables
 
 from .conftest import OPS_DATA
 

@@ -8,7 +8,7 @@ import threading
 import schedule
 
 from aemo_wh.ingest.run import IngestReport
-from aemo_wh.service import RETRY_S, Hooks, Service, SystemClock
+from aemo_wh.ops.service import RETRY_S, Hooks, Service, SystemClock
 
 from .conftest import FakeClock
 
@@ -182,7 +182,7 @@ def test_nightly_maintenance_compacts_and_applies_per_table_retention(settings):
     import pyarrow as pa
 
     from aemo_wh.nemtime import now_nem
-    from aemo_wh.service import nightly_maintenance
+    from aemo_wh.ops.service import nightly_maintenance
     from aemo_wh.warehouse import Warehouse
     from aemo_wh.warehouse.reader import connect_raw
     from aemo_wh.warehouse.tables import DISPATCH_PRICE, UNIT_SCADA

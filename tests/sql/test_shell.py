@@ -11,7 +11,7 @@ import pytest
 
 from aemo_wh import views
 from aemo_wh.config import Settings
-from aemo_wh.shell import cmd_sql, duckdb_cli, init_script
+from aemo_wh.ops.shell import cmd_sql, duckdb_cli, init_script
 
 VIEWS = [
     "duid_info", "unit_generation", "region_price", "rooftop_5min", "interconnector_flow", "region_net_flow",
@@ -73,7 +73,7 @@ def test_print_init_shows_the_script(sample_settings: Settings, capsys: pytest.C
 def test_python_repl_fallback(sample_settings: Settings, tmp_path: Path) -> None:
     """The REPL reads statements up to ';' from stdin and prints each result."""
     script = (
-        "import sys; from aemo_wh import views; from aemo_wh.shell import python_repl; "
+        "import sys; from aemo_wh import views; from aemo_wh.ops.shell import python_repl; "
         "from aemo_wh.config import Settings; from pathlib import Path; "
         f"s = Settings(root=Path({str(sample_settings.root)!r})).with_overrides("
         f"paths={{'warehouse': Path({str(sample_settings.warehouse_dir)!r})}}); "

@@ -1,6 +1,6 @@
 """Fill the deploy templates (`deploy/*.in`) with this install's location.
 
-    python3 deploy/render.py [--root DIR] [--out DIR]
+    python3 -m aemo_wh.ops.deploy [--root DIR] [--out DIR]      (what `make deploy-files` runs)
 
 Placeholders: @ROOT@ (the project folder, default: the parent of this file), @USER@ (the owner
 of that folder, for systemd's User=), @BINPATH@ (the folder holding `uv`, for cron's PATH).
@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"  # the templates
 
 
 def _owner(path: Path) -> str:
@@ -34,7 +34,7 @@ def placeholders(root: Path) -> dict[str, str]:
     return {"@ROOT@": str(root), "@USER@": _owner(root), "@BINPATH@": binpath}
 
 
-def render(root: Path, out: Path, templates: Path = HERE) -> list[Path]:
+def render(root: Path, out: Path, templates: Path = DEPLOY_DIR) -> list[Path]:
     """Render every `*.in` template under `templates` into `out`; returns the files written."""
     values = placeholders(root)
     out.mkdir(parents=True, exist_ok=True)
@@ -52,9 +52,9 @@ def render(root: Path, out: Path, templates: Path = HERE) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--root", type=Path, default=HERE.parent, help="install location (default: this checkout)"
+        "--root", type=Path, default=DEPLOY_DIR.parent, help="install location (default: this checkout)"
     )
-    ap.add_argument("--out", type=Path, default=HERE / "rendered", help="output folder")
+    ap.add_argument("--out", type=Path, default=DEPLOY_DIR / "rendered", help="output folder")
     args = ap.parse_args(argv)
     root = args.root.resolve()
     for path in render(root, args.out):
