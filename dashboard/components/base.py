@@ -3,13 +3,17 @@
 The app marks every tab stale when the warehouse changes and refreshes only the visible one;
 a stale tab refreshes when it is opened. Widgets and charts are never rebuilt, so selections
 (and a zoom, while the selection stays the same) survive a refresh.
+
+What every tab shares lives here once: the page (controls on the left, content filling the rest,
+`set_layout`), refreshing when a control changes (`refresh_on`), and the window preamble ("no data
+yet" on every chart, the window's bounds and bucket, the shared time axis, `window_bounds`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -24,6 +28,7 @@ from dashboard.store import Store
 logger = get_logger("dashboard.tabs")
 
 NO_DATA_YET = "No data in the warehouse yet"
+CONTROLS_WIDTH = 260  # px: the column of controls on the left of every tab
 
 
 def after_first_paint(*objects: pn.viewable.Viewable) -> pn.Column:
@@ -87,15 +92,40 @@ class TabView(pn.viewable.Viewer):
         self._last_selection = selection
         return changed
 
-    def window_bounds(self, window: TimeWindow, *charts) -> tuple[dt.datetime, dt.datetime, int] | None:
-        """(start, end, bucket minutes) of the chosen window; None, with a message on `charts`, when empty."""
+    def set_layout(self, controls: Sequence[object], content: Sequence[object]) -> None:
+        """The page: `controls` in a fixed column on the left, `content` filling the rest."""
+        self._layout = pn.Row(
+            pn.Column(*controls, width=CONTROLS_WIDTH, margin=(10, 10)),
+            pn.Column(*content, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def refresh_on(self, *widgets: pn.viewable.Viewable) -> None:
+        """Refresh when a control changes: a TimeWindow on its `changed` event, other widgets on `value`."""
+        for widget in widgets:
+            event = "changed" if isinstance(widget, TimeWindow) else "value"
+            widget.param.watch(lambda _e: self.refresh(), event)
+
+    def window_bounds(
+        self, window: TimeWindow, *charts, axis: object = None, selection: tuple = ()
+    ) -> tuple[dt.datetime, dt.datetime, int] | None:
+        """(start, end, bucket minutes) of the chosen window; None, with a message on `charts`, when empty.
+
+        `charts` are anything with `message(text)`. With `axis` (a `charts.TimeAxis`) the shared x range
+        is set to the window, its zoom reset when `selection` + the window differ from the last refresh.
+        """
         bounds = window.bounds(self.store)
         if bounds is None:
             for chart in charts:
                 chart.message(NO_DATA_YET)
             return None
         start, end = bounds
+        if axis is not None:
+            axis.show(start, end, reset=self.selection_changed((*selection, window.key())))
         return start, end, queries.bucket_minutes(start, end)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
 
     def _refresh(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

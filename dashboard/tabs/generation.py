@@ -33,24 +33,20 @@ class GenerationTab(TabView):
         self.mix = make_table(EMPTY_MIX, formatters=MIX_FORMAT, titles=MIX_TITLES, page_size=None)
         self.download = csv_button(lambda: self._stack, "fuel_stack.csv")
         self._stack = EMPTY_MIX
-        self.region.param.watch(lambda _e: self.refresh(), "value")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(self.caption, pn.pane.Bokeh(self.stack.figure, sizing_mode="stretch_width"),
-                      pn.pane.Bokeh(self.price.figure, sizing_mode="stretch_width"),
-                      after_first_paint(pmui.Typography("Fuel mix in the window", variant="subtitle1"), self.mix),
-                      sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
+        self.refresh_on(self.region, self.window)
+        self.set_layout(
+            [self.region, self.window, self.download],
+            [self.caption, pn.pane.Bokeh(self.stack.figure, sizing_mode="stretch_width"),
+             pn.pane.Bokeh(self.price.figure, sizing_mode="stretch_width"),
+             after_first_paint(pmui.Typography("Fuel mix in the window", variant="subtitle1"), self.mix)],
         )
 
     def _refresh(self) -> None:
-        window = self.window_bounds(self.window, self.stack, self.price)
+        region = self.region.value
+        window = self.window_bounds(self.window, self.stack, self.price, axis=self.axis, selection=(region,))
         if window is None:
             return
         start, end, bucket = window
-        region = self.region.value
-        self.axis.show(start, end, reset=self.selection_changed((region, self.window.key())))
         long, mix = queries.fuel_stack(self.store, region, start, end)
         self._stack = long
         self.download.filename = f"fuel_stack_{region}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}.csv"
@@ -70,6 +66,3 @@ class GenerationTab(TabView):
             f"**{region}** · {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} · {bucket}-min resolution · "
             f"mean net generation {wide.sum(axis=1, min_count=1).mean():,.0f} MW"
         )
-
-    def __panel__(self):
-        return self._layout

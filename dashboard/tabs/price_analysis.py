@@ -15,7 +15,7 @@ import panel_material_ui as pmui
 from panel.io.model import JSCode
 
 from dashboard import queries, theme
-from dashboard.components.base import NO_DATA_YET, TabView
+from dashboard.components.base import TabView
 from dashboard.components.tables import csv_button, money, number
 from dashboard.components.time_window import ANALYSIS_PRESETS, TimeWindow
 
@@ -111,16 +111,9 @@ class PriceAnalysisTab(TabView):
         self.holder = pn.Column(sizing_mode="stretch_width")
         self._flat = pd.DataFrame()
         self.download = csv_button(lambda: self._flat, "price_pivot.csv")
-        for w in (self.level1, self.level2, self.level3, self.regions, self.fuels, self.columns):
-            w.param.watch(lambda _e: self.refresh(), "value")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.level1, self.level2, self.level3, self.window, self.fuels, self.download, width=260,
-                      margin=(10, 10)),
-            pn.Column(self.regions, self.columns, self.caption,
-                      self.holder, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
-        )
+        self.refresh_on(self.level1, self.level2, self.level3, self.regions, self.fuels, self.columns, self.window)
+        self.set_layout([self.level1, self.level2, self.level3, self.window, self.fuels, self.download],
+                        [self.regions, self.columns, self.caption, self.holder])
 
     def levels(self) -> list[str]:
         """The chosen grouping, in order, without repeats or blanks."""
@@ -141,11 +134,10 @@ class PriceAnalysisTab(TabView):
 
     def _refresh(self) -> None:
         self._sync_fuels()
-        bounds = self.window.bounds(self.store)
-        if bounds is None:
-            self.holder.objects = [pmui.Typography(NO_DATA_YET)]
+        window = self.window_bounds(self.window, self)
+        if window is None:
             return
-        start, end = bounds
+        start, end, _bucket = window
         flat = queries.price_pivot(self.store, start, end, self.regions.value, self.fuels.value)
         self._flat = flat.drop(columns=HIDDEN)
         self.download.filename = f"price_pivot_{start:%Y%m%d}_{end:%Y%m%d}.csv"
@@ -157,9 +149,10 @@ class PriceAnalysisTab(TabView):
             f"{len(flat)} DUID rows · {total_gwh:,.1f} GWh · volume-weighted price ${price:,.2f}/MWh"
         )
         if flat.empty:
-            self.holder.objects = [pmui.Typography("No generation for this selection")]
+            self.message("No generation for this selection")
             return
         self.holder.objects = [make_pivot_table(build_pivot_frame(flat, levels), list(self.columns.value))]
 
-    def __panel__(self):
-        return self._layout
+    def message(self, text: str) -> None:
+        """Show `text` where the pivot table stands (no data yet, nothing selected)."""
+        self.holder.objects = [pmui.Typography(text)]

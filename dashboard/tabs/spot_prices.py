@@ -43,17 +43,13 @@ class SpotPricesTab(TabView):
             page_size=None, height=420,
         )
         self.download = csv_button(lambda: self.table.value, "spot_prices.csv")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(
-                pmui.Typography("Latest 5-minute price ($/MWh)", variant="subtitle1"), self.stamp,
-                pn.Row(*self.cards.values()),
-                pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
-                pmui.Typography(f"Last {RECENT_HOURS} hours ($/MWh)", variant="subtitle1"), self.table,
-                sizing_mode="stretch_width",
-            ),
-            sizing_mode="stretch_width",
+        self.refresh_on(self.window)
+        self.set_layout(
+            [self.window, self.download],
+            [pmui.Typography("Latest 5-minute price ($/MWh)", variant="subtitle1"), self.stamp,
+             pn.Row(*self.cards.values()),
+             pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
+             pmui.Typography(f"Last {RECENT_HOURS} hours ($/MWh)", variant="subtitle1"), self.table],
         )
 
     def _refresh(self) -> None:
@@ -63,11 +59,10 @@ class SpotPricesTab(TabView):
             card.objects[1].object = money_text(row["rrp"].iloc[0]) if not row.empty else "—"
         if not latest.empty:
             self.stamp.object = f"Interval ending {pd.Timestamp(latest['settlementdate'].iloc[0]):%Y-%m-%d %H:%M} (NEM time)"
-        window = self.window_bounds(self.window, self.plot)
+        window = self.window_bounds(self.window, self.plot, axis=self.axis)
         if window is None:
             return
         start, end, bucket = window
-        self.axis.show(start, end, reset=self.selection_changed(self.window.key()))
         prices = queries.region_price(self.store, list(theme.REGIONS), start, end)
         self.plot.update(charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket),
                          f"Regional price ($/MWh, {bucket}-min)")
@@ -77,6 +72,3 @@ class SpotPricesTab(TabView):
         table.columns.name = None
         self.table.value = table
         self.download.filename = f"spot_prices_{end:%Y%m%d%H%M}.csv"
-
-    def __panel__(self):
-        return self._layout

@@ -72,14 +72,9 @@ class StationTab(TabView):
         self.query.param.watch(self._on_search, "value")
         self.matches.param.watch(self._on_station, "value")
         self.mode.param.watch(self._on_mode, "value")
-        self.unit.param.watch(lambda _e: self.refresh(), "value")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.query, self.matches, self.mode, self.unit, self.window, self.download, width=260,
-                      margin=(10, 10)),
-            pn.Column(self.heading, self.subtabs, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
-        )
+        self.refresh_on(self.unit, self.window)
+        self.set_layout([self.query, self.matches, self.mode, self.unit, self.window, self.download],
+                        [self.heading, self.subtabs])
 
     # -- selection -------------------------------------------------------------------------
     def _ensure_index(self) -> StationIndex:
@@ -138,12 +133,12 @@ class StationTab(TabView):
     def _refresh(self) -> None:
         self._ensure_index()
         self._sync_units()
-        bounds = self.window.bounds(self.store)
-        if bounds is None or not self.matches.value:
+        window = self.window_bounds(self.window, self.series, self.tod)
+        if window is None or not self.matches.value:
             for chart in (self.series, self.tod):
                 chart.message(NO_DATA_YET)
             return
-        start, end = bounds
+        start, end, _bucket = window  # a station's own bucket below (station_bucket)
         label, duid_list, capacity = self.selected()
         self.axis.show(start, end, reset=self.selection_changed((label, self.window.key())))
         units = self.index.units(self.matches.value)
@@ -172,6 +167,3 @@ class StationTab(TabView):
                             f"{label} — average by time of day (interval start)")
         summary = queries.station_summary(self.store, duid_list, start, end)
         self.summary.value = summary_rows(summary.iloc[0], capacity)
-
-    def __panel__(self):
-        return self._layout

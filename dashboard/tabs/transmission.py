@@ -52,15 +52,13 @@ class TransmissionTab(TabView):
             page_size=None, frozen_columns=["interconnector"],
         )
         self.download = csv_button(lambda: self.table.value, "interconnectors.csv")
-        self.link.param.watch(lambda _e: self.refresh(), "value")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.link, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(self.stats, *(pn.pane.Bokeh(c.figure, sizing_mode="stretch_width")
-                                    for c in (self.flow, self.pct, self.losses)),
-                      pmui.Typography("Interconnector summary", variant="subtitle1"), self.table,
-                      pn.pane.Bokeh(self.net.figure, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
+        self.refresh_on(self.link, self.window)
+        self.set_layout(
+            [self.link, self.window, self.download],
+            [self.stats, *(pn.pane.Bokeh(c.figure, sizing_mode="stretch_width")
+                           for c in (self.flow, self.pct, self.losses)),
+             pmui.Typography("Interconnector summary", variant="subtitle1"), self.table,
+             pn.pane.Bokeh(self.net.figure, sizing_mode="stretch_width")],
         )
 
     def _refresh(self) -> None:
@@ -108,6 +106,3 @@ class TransmissionTab(TabView):
                 )
         net = queries.region_net_flow(self.store, start, end)
         self.net.update(charts.wide_on_grid(net, "region_id", "net_import_mw", start, end, bucket))
-
-    def __panel__(self):
-        return self._layout

@@ -35,23 +35,19 @@ class UtilisationTab(TabView):
                                      axis=self.axis)
         self.table = make_table(EMPTY, formatters=FORMATS, titles=TITLES, page_size=None)
         self.download = csv_button(lambda: self.table.value, "capacity_factor.csv")
-        self.region.param.watch(lambda _e: self.refresh(), "value")
-        self.window.param.watch(lambda _e: self.refresh(), "changed")
-        self._layout = pn.Row(
-            pn.Column(self.region, self.window, self.download, width=260, margin=(10, 10)),
-            pn.Column(pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
-                      pmui.Typography("Capacity factor by fuel", variant="subtitle1"), self.table,
-                      sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
+        self.refresh_on(self.region, self.window)
+        self.set_layout(
+            [self.region, self.window, self.download],
+            [pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
+             pmui.Typography("Capacity factor by fuel", variant="subtitle1"), self.table],
         )
 
     def _refresh(self) -> None:
-        window = self.window_bounds(self.window, self.plot)
+        region = self.region.value
+        window = self.window_bounds(self.window, self.plot, axis=self.axis, selection=(region,))
         if window is None:
             return
         start, end, bucket = window
-        region = self.region.value
-        self.axis.show(start, end, reset=self.selection_changed((region, self.window.key())))
         long = queries.utilisation(self.store, region, start, end)
         self.plot.update(
             charts.wide_on_grid(long, "fuel_class", "utilisation_pct", start, end, bucket),
@@ -60,6 +56,3 @@ class UtilisationTab(TabView):
         table = queries.capacity_factor(self.store, region, start, end)
         self.table.value = table
         self.download.filename = f"capacity_factor_{region}_{start:%Y%m%d}_{end:%Y%m%d}.csv"
-
-    def __panel__(self):
-        return self._layout
