@@ -42,6 +42,9 @@ class NemwebSettings:
     retries: int = 3
     backoff_s: float = 1.0
     max_download_mb: float = 2000.0
+    # What one source file may expand to when unzipped, counted while reading (a zip bomb is refused
+    # at this many MB with bounded memory). The largest real files, MMSDM months, are ~0.5-2 GB.
+    max_uncompressed_mb: float = 8192.0
     user_agent: str = "aemo-wh/0.1 (NEM Analysis; +https://github.com/)"
     max_files_per_run: int = 0  # 0 = no cap
     registration_list_url: str = REGISTRATION_LIST_URL

@@ -25,5 +25,9 @@ class BadSourceFile(AemoWhError):
     """A source file that cannot be parsed; it is quarantined and the run goes on."""
 
 
+class ContractViolation(BadSourceFile):
+    """A file about to be published whose schema is not its table's contract (the writer refuses it)."""
+
+
 class EmailDeliveryError(AemoWhError):
     """An email could not be delivered (the message stays in the outbox)."""

@@ -39,7 +39,7 @@ import pandas as pd
 
 from aemo_wh import views
 from aemo_wh.registry import load_duid_info
-from aemo_wh.warehouse import Warehouse, layout
+from aemo_wh.warehouse import Warehouse, duck, layout
 from aemo_wh.warehouse.manifest import FileEntry
 from aemo_wh.warehouse.tables import TABLES
 from aemo_wh.warehouse.writer import DEFAULT_ROW_GROUP as ROW_GROUP
@@ -140,15 +140,16 @@ def build(root: Path) -> None:
                 spec = TABLES[name]
                 order = ", ".join(list(spec.month_sort) + [c for c in spec.primary_key if c not in spec.month_sort])
                 staged = layout.staging_file(w.root, ".parquet")
+                present = [r[0] for r in con.execute(f"describe {sql}").fetchall()]
                 con.execute(
-                    f"copy (select * from ({sql}) order by {order}) to '{staged}' "
+                    f"copy (select {duck.contract_select(spec, present)} from ({sql}) order by {order}) to '{staged}' "
                     f"(format parquet, compression zstd, row_group_size {ROW_GROUP})"
                 )
                 rows, lo, hi = con.execute(
                     f"select count(*), min({spec.time_column}), max({spec.time_column}) from read_parquet('{staged}')"
                 ).fetchall()[0]
                 rel = layout.month_path(name, key)
-                w.install_file(staged, rel)
+                w.install_file(staged, rel, spec)
                 entry = FileEntry(rel, f"{key}-01", lo.isoformat(), hi.isoformat(), int(rows), "month")
                 w.swap(name, [entry], [])
             print(f"  built {key}", file=sys.stderr)

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from aemo_wh.warehouse import Warehouse  # noqa: E402
 from aemo_wh.warehouse.compaction import compact  # noqa: E402
+from aemo_wh.warehouse.contract import conform  # noqa: E402
 from aemo_wh.warehouse.reader import connect_raw, refresh  # noqa: E402
 from aemo_wh.warehouse.synthetic import scada_table  # noqa: E402
 from aemo_wh.warehouse.tables import UNIT_SCADA  # noqa: E402
@@ -123,7 +124,7 @@ def main() -> None:
             dd = DAY0 + dt.timedelta(days=d)
             t = day_table(dd)
             rel = f"unit_scada/day/date={dd.date()}/c-bench{d:02d}.parquet"
-            entries.append(w.write_file(t, rel, level="day", date=str(dd.date()), time_column="settlementdate"))
+            entries.append(w.write_file(conform(t, UNIT_SCADA), rel, UNIT_SCADA, level="day", date=str(dd.date())))
         w.swap("unit_scada", entries, [])
     n_month = a.days * 288 * N_DUIDS
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -456,7 +456,7 @@ def _land_monthly(
     day is written once, without merge rewrites, and memory stays at about one day plus one chunk.
     """
     from aemo_wh.errors import BadSourceFile
-    from aemo_wh.ingest.run import publisher_of, sha256_of, with_source_file
+    from aemo_wh.ingest.run import max_uncompressed, parse_types, publisher_of, sha256_of, with_source_file
     from aemo_wh.ingest.sources import SOURCES
     from aemo_wh.nemweb.mms_csv import concat_by_name
     from aemo_wh.nemweb.mms_stream import iter_table_chunks
@@ -475,7 +475,8 @@ def _land_monthly(
 
     with wh.writer() as writer:
         try:
-            for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=f.name):
+            for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=f.name, types=parse_types(),
+                                                max_uncompressed=max_uncompressed(settings)):  # fmt: skip
                 spec = specs.get((key[0], key[1]))
                 if spec is None or chunk.num_rows == 0:
                     continue

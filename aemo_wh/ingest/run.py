@@ -217,6 +217,16 @@ def _spec_index() -> dict[tuple[str, str], tuple[Source, TableSpec]]:
     return {spec.aemo: (src, spec) for src in SOURCES.values() for spec in src.tables}
 
 
+def parse_types() -> dict[tuple[str, str], dict]:
+    """(report, sub-type) -> column types, for every table a source lands: the reader parses those
+    tables with the warehouse contract's types (no inference) and skips every other table."""
+    return {spec.aemo: spec.parse_types for src in SOURCES.values() for spec in src.tables}
+
+
+def max_uncompressed(settings: Settings) -> int:
+    return int(settings.nemweb.max_uncompressed_mb * 1024**2)
+
+
 class _Pass:
     """State of one run: the writer, the ledger, the report and the download budget."""
 
@@ -358,7 +368,7 @@ class _Pass:
                 self._landed(name, rows)
                 _discard(path, keep)
                 return
-            parsed = read_file(path, name)
+            parsed = read_file(path, name, types=parse_types(), max_uncompressed=max_uncompressed(self.settings))
             src = src or _source_by_tables(parsed)
             if src is None:
                 logger.warning("%s: holds no table this project lands; skipped", name)
@@ -449,7 +459,8 @@ class _Pass:
 
     def _land_streaming(self, path: Path, name: str, src: Source | None) -> tuple[dict[str, int], str, str]:
         """Publish a large single-table file chunk by chunk (bounded memory)."""
-        verify_footer(path, name)  # a truncated monthly file is rejected before any chunk lands
+        cap = max_uncompressed(self.settings)
+        verify_footer(path, name, cap)  # a truncated monthly file is rejected before any chunk lands
         index = _spec_index()
         rows: dict[str, int] = {}
         source_name = src.name if src else "unknown"
@@ -469,7 +480,8 @@ class _Pass:
             # hand freed chunk memory back to the OS between publishes: ~300 -> ~275 MB peak RSS
             pa.default_memory_pool().release_unused()
 
-        for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name):
+        for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name, types=parse_types(),
+                                            max_uncompressed=cap):  # fmt: skip
             hit = _spec_for(index, key, src)
             if hit is None:
                 continue

@@ -9,10 +9,16 @@ are split at the `I`/`C` rows with a C-speed regex (no per-line Python), each ta
 checked to hold only `D` rows of its own key (a byte count, also C speed), and pyarrow.csv parses
 the block with the I-row column names. A D row whose width differs from its I row is an error.
 
-Types: columns are matched by name and lower-cased. Timestamps `"YYYY/MM/DD HH:MM:SS"` become
+Types: columns are matched by name and lower-cased. With `types` (what ingest passes: the
+warehouse contract, `aemo_wh.warehouse.tables`), each landed table is parsed with exactly those
+types and nothing is inferred: a value that does not fit raises BadSourceFile naming the table,
+column, line of the CSV (zip member) and value; a column the types do not name is read as text;
+blank fields are null. Tables `types` does not name are checked for structure but not parsed.
+Without `types` (tools, tests) types follow the names: timestamps `"YYYY/MM/DD HH:MM:SS"` become
 naive `timestamp[us]` (NEM time); numbers `float64`; identifiers (names ending in `ID`, plus
 `ID_COLUMNS`) stay strings. The first four fields (row type, report, sub-type, version) are
-dropped by position, never by name.
+dropped by position, never by name. A UTF-8 byte-order mark before the first row is skipped; a
+CSV without its END OF REPORT footer is refused (a download cut at a line end looks just so).
 
 This module reads a whole file into memory (every Current / Archive file, and the tests). The
 chunked reader for the monthly MMSDM files (`iter_table_chunks`, `verify_footer`) lives in
@@ -27,7 +33,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +44,9 @@ import pyarrow.csv as pacsv
 from aemo_wh.errors import BadSourceFile
 
 TableKey = tuple[str, str, str]  # (report, sub-type, version) as in the I row
+# (report, sub-type) -> column -> Arrow type: the tables to parse and how (the warehouse contract)
+Types = Mapping[tuple[str, str], Mapping[str, pa.DataType]]
+BOM = b"\xef\xbb\xbf"
 
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
 TIMESTAMP_TYPE = pa.timestamp("us")
@@ -49,9 +58,11 @@ ID_COLUMNS = frozenset(
 TIMESTAMP_COLUMNS = frozenset({"SETTLEMENTDATE", "INTERVAL_DATETIME", "LASTCHANGED", "RUN_DATETIME"})
 _TS_AS_DICT = pa.dictionary(pa.int32(), pa.string())  # read, then parsed per distinct value
 MAX_ZIP_DEPTH = 2  # AEMO never nests deeper than a zip of zips
-MAX_UNCOMPRESSED = 8 * 1024**3  # zip-bomb guard for one source file
+MAX_UNCOMPRESSED = 8 * 1024**3  # zip-bomb guard for one source file (nemweb.max_uncompressed_mb sets it)
+READ_BLOCK = 1 << 20  # zip members are read this much at a time, counting against the size cap
 
 FOOTER_RE = re.compile(rb'^C,"?END OF REPORT"?,(\d+)\s*$')
+NO_FOOTER = "no END OF REPORT footer: the file may be truncated"
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,15 @@ class ParsedFile:
 # Public API
 
 
-def read_file(source: str | Path | bytes, name: str | None = None) -> ParsedFile:
+def read_file(
+    source: str | Path | bytes, name: str | None = None, types: Types | None = None,
+    max_uncompressed: int = MAX_UNCOMPRESSED,
+) -> ParsedFile:
     """Parse one AEMO source file (zip, zip of zips or CSV) completely into Arrow tables.
 
     `source` is a path or the file's bytes; `name` is used in messages (defaults to the path's
-    name). Raises BadSourceFile with the precise reason on anything that is not a whole, valid
+    name); `types` see the module docstring; `max_uncompressed` caps the bytes a zip may expand to
+    (counted while reading, so a zip bomb is refused with bounded memory). Raises BadSourceFile with the precise reason on anything that is not a whole, valid
     AEMO file (empty body, HTML page, truncated zip, bad row width, footer count mismatch, ...).
 
     Every CSV is checked on its own (header, row kinds, footer count); then the D rows of one
@@ -122,15 +137,31 @@ def read_file(source: str | Path | bytes, name: str | None = None) -> ParsedFile
     else:
         data = bytes(source)
         name = name or "<bytes>"
-    scans = [_scan_csv(csv_bytes, member) for member, csv_bytes in _iter_csvs(data, name, 0, [MAX_UNCOMPRESSED])]
+    budget = [max_uncompressed, max_uncompressed]
+    scans = [_scan_csv(csv_bytes, member) for member, csv_bytes in _iter_csvs(data, name, 0, budget)]
     if not scans:
         raise BadSourceFile(f"{name}: zip holds no CSV file")
-    return _parse_scanned(scans, name)
+    return _parse_scanned(scans, name, types)
 
 
-def parse_csv(data: bytes, name: str = "<csv>") -> ParsedFile:
+def parse_csv(data: bytes, name: str = "<csv>", types: Types | None = None) -> ParsedFile:
     """Parse the bytes of one AEMO CSV (several tables possible)."""
-    return _parse_scanned([_scan_csv(data, name)], name)
+    return _parse_scanned([_scan_csv(data, name)], name, types)
+
+
+@dataclass
+class _Block:
+    """The D rows of one table block of one CSV: where they are, for line numbers in messages."""
+
+    key: TableKey
+    columns: tuple[str, ...]
+    body: memoryview
+    data: bytes  # the whole CSV
+    start: int  # offset of the block's first D row in `data`
+
+    @property
+    def first_line(self) -> int:
+        return self.data.count(b"\n", 0, self.start) + 1
 
 
 @dataclass
@@ -141,11 +172,13 @@ class _Scanned:
     header: FileHeader
     lines: int
     footer_checked: int
-    blocks: list[tuple[TableKey, tuple[str, ...], memoryview]]
+    blocks: list[_Block]
 
 
 def _scan_csv(data: bytes, name: str) -> _Scanned:
     """Check the structure of one CSV (C header, I/D rows, footer) without parsing values."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     if not data.strip():
         raise BadSourceFile(f"{name}: empty file")
     reject_non_csv(data, name)
@@ -157,7 +190,7 @@ def _scan_csv(data: bytes, name: str) -> _Scanned:
         raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
     header = FileHeader.from_row(line_at(data, 0), name)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    blocks: list[tuple[TableKey, tuple[str, ...], memoryview]] = []
+    blocks: list[_Block] = []
     footer: int | None = None
     marks.append(len(data))
     view = memoryview(data)
@@ -170,24 +203,40 @@ def _scan_csv(data: bytes, name: str) -> _Scanned:
             continue
         key, columns = parse_i_row(row, name)
         check_block(data, body_start, end, key, name)
-        blocks.append((key, tuple(columns), view[body_start:end]))
-    checked = 0
-    if footer is not None:
-        check_footer(footer, lines, name)
-        checked = 1
-    return _Scanned(name, header, lines, checked, blocks)
+        blocks.append(_Block(key, tuple(columns), view[body_start:end], data, body_start))
+    if footer is None:
+        raise BadSourceFile(f"{name}: {NO_FOOTER}")
+    check_footer(footer, lines, name)
+    return _Scanned(name, header, lines, 1, blocks)
 
 
-def _parse_scanned(scans: list[_Scanned], name: str) -> ParsedFile:
-    """Parse the checked CSVs of one file: one pyarrow read per (table key, columns)."""
-    groups: dict[tuple[TableKey, tuple[str, ...]], list[memoryview]] = {}
+def _parse_scanned(scans: list[_Scanned], name: str, types: Types | None = None) -> ParsedFile:
+    """Parse the checked CSVs of one file: one pyarrow read per (table key, columns).
+
+    With `types`, only the tables it names are parsed. A bad value in a block joined from several
+    CSVs is found again CSV by CSV, so the message names the member and its line."""
+    groups: dict[tuple[TableKey, tuple[str, ...]], list[_Block]] = {}
     for sc in scans:
-        for key, columns, body in sc.blocks:
-            groups.setdefault((key, columns), []).append(body)
+        for b in sc.blocks:
+            if types is None or (b.key[0], b.key[1]) in types:
+                groups.setdefault((b.key, b.columns), []).append(b)
     per_key: dict[TableKey, list[pa.Table]] = {}
-    for (key, columns), pieces in groups.items():
-        where = scans[0].name if len(scans) == 1 else f"{name} ({len(pieces)} block(s) of {len(scans)} CSVs)"
-        table = parse_d_rows(_join_lines(pieces), list(columns), name=where, key=key)
+    members = {id(b): sc.name for sc in scans for b in sc.blocks}
+    for (key, columns), blocks in groups.items():
+        col_types = None if types is None else types[(key[0], key[1])]
+        if len(blocks) == 1:
+            b = blocks[0]
+            table = parse_d_rows(b.body, list(columns), name=members[id(b)], key=key, types=col_types,
+                                 first_line=b.first_line)  # fmt: skip
+        else:
+            try:
+                table = parse_d_rows(_join_lines([b.body for b in blocks]), list(columns),
+                                     name=f"{name} ({len(blocks)} CSVs)", key=key, types=col_types)  # fmt: skip
+            except BadSourceFile:
+                for b in blocks:  # name the CSV and line; re-raises the first block's error
+                    parse_d_rows(b.body, list(columns), name=members[id(b)], key=key, types=col_types,
+                                 first_line=b.first_line)  # fmt: skip
+                raise
         per_key.setdefault(key, []).append(table)
     return ParsedFile(
         header=scans[0].header,
@@ -215,6 +264,8 @@ def _single_table(data: bytes, name: str) -> _Scanned | None:
     """Fast path for the common one-table file (C header, I row, D rows, footer): two byte counts
     prove every body line is a D row of that table, so no search for further I/C rows is needed
     (it costs ~1 s per 400 MB). Returns None when the file is anything else."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     if not data.startswith(b"C,"):
         return None
     head = line_at(data, 0)
@@ -238,7 +289,7 @@ def _single_table(data: bytes, name: str) -> _Scanned | None:
     lines = data.count(b"\n", 0, body) + n_body + data.count(b"\n", last) + (0 if data.endswith(b"\n") else 1)
     check_footer(int(m.group(1)), lines, name)
     header = FileHeader.from_row(head, name)
-    return _Scanned(name, header, lines, 1, [(key, tuple(columns), memoryview(data)[body:last])])
+    return _Scanned(name, header, lines, 1, [_Block(key, tuple(columns), memoryview(data)[body:last], data, body)])
 
 
 def concat_by_name(tables: list[pa.Table]) -> pa.Table:
@@ -294,19 +345,49 @@ def _iter_csvs(data: bytes, name: str, depth: int, budget: list[int]) -> Iterato
         if not infos:
             raise BadSourceFile(f"{name}: empty zip")
         for info in sorted(infos, key=lambda i: i.filename):
-            budget[0] -= info.file_size
-            if budget[0] < 0:
-                raise BadSourceFile(f"{name}: uncompressed size exceeds {MAX_UNCOMPRESSED} bytes")
+            lower = info.filename.lower()
+            if not lower.endswith((".zip", ".csv")):
+                continue  # other members (none seen in real files) are ignored
             try:
-                inner = zf.read(info)
+                inner = read_member(zf, info, budget, name)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 raise BadSourceFile(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
-            lower = info.filename.lower()
             if lower.endswith(".zip"):
                 yield from _iter_csvs(inner, f"{name}/{info.filename}", depth + 1, budget)
-            elif lower.endswith(".csv"):
+            else:
                 yield f"{name}/{info.filename}" if depth else info.filename, inner
-            # other members (none seen in real files) are ignored
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], name: str) -> bytes:
+    """A zip member's bytes, read in blocks that count against `budget` ([bytes left, the cap]).
+
+    The header's declared size is not trusted (a zip bomb can lie), and the first block must look
+    like an AEMO CSV (a `C` row, after an optional BOM) or a zip, so 1 GiB of NUL bytes is refused
+    after its first MiB, not after expanding it all."""
+    out = bytearray()
+    with zf.open(info) as fh:
+        while block := fh.read(READ_BLOCK):
+            if not out:
+                check_head(block, f"{name}/{info.filename}")
+            budget[0] -= len(block)
+            if budget[0] < 0:
+                raise BadSourceFile(
+                    f"{name}: expands to more than {budget[1] / 1024**2:,.0f} MB "
+                    "(the nemweb.max_uncompressed_mb cap): a zip bomb, or raise the cap"
+                )
+            out += block
+    return bytes(out)
+
+
+def check_head(block: bytes, name: str) -> None:
+    """Raise BadSourceFile unless `block` (a file's first bytes) starts like an AEMO CSV or a zip."""
+    head = block[len(BOM) :] if block.startswith(BOM) else block
+    if head.startswith((b"C,", b"PK")):
+        return
+    reject_non_csv(head, name)
+    if not head.strip():
+        raise BadSourceFile(f"{name}: empty file")
+    raise BadSourceFile(f"{name}: does not start with an AEMO 'C' header row")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,31 +535,122 @@ def _first_bad_line(data: bytes, start: int, end: int, prefix: bytes) -> bytes:
 
 
 def parse_d_rows(
-    block: bytes | memoryview, columns: list[str], name: str = "<csv>", key: TableKey = ("", "", "")
+    block: bytes | memoryview,
+    columns: list[str],
+    name: str = "<csv>",
+    key: TableKey = ("", "", ""),
+    types: Mapping[str, pa.DataType] | None = None,
+    first_line: int | None = None,
 ) -> pa.Table:
-    """Parse `D,<key>,<values...>` lines into a typed table with the given (lower-case) columns."""
-    meta = ["__row", "__report", "__subtype", "__version"]
-    if not len(block) or not bytes(block[:4096]).strip():
-        return _empty_table(columns)
+    """Parse `D,<key>,<values...>` lines into a typed table with the given (lower-case) columns.
+
+    `types`: parse exactly so (columns it does not name as text) and raise BadSourceFile naming the
+    column, line and value that does not fit; None: types by column name (module docstring).
+    `first_line`: the CSV line of the block's first row, for messages (else rows are counted from 1).
+    """
+    if types is not None:
+        wanted = {c: types.get(c, pa.string()) for c in columns}
+        if not len(block) or not bytes(block[:4096]).strip():
+            return pa.schema([pa.field(c, t) for c, t in wanted.items()]).empty_table()
+        read_types = {c: (_TS_AS_DICT if pa.types.is_timestamp(t) else t) for c, t in wanted.items()}
+    else:
+        if not len(block) or not bytes(block[:4096]).strip():
+            return _empty_table(columns)
+        read_types = _column_types(columns)
+    where = f"{name}: table {','.join(key)}"
     try:
-        return _fix_types(
-            pacsv.read_csv(
-                pa.py_buffer(block),
-                read_options=pacsv.ReadOptions(column_names=meta + columns, block_size=1 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=False),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=columns,
-                    column_types=_column_types(columns),
-                    timestamp_parsers=[TIMESTAMP_FORMAT],
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
-        )
+        table = _read_d_rows(block, columns, read_types)
     except pa.ArrowInvalid as exc:
         msg = str(exc).split("\n")[0]
-        raise BadSourceFile(f"{name}: table {','.join(key)}: {msg}") from exc
+        if types is not None:
+            m = re.match(r"In CSV column #(\d+): CSV conversion error to (\w+)", msg)
+            if m and 0 <= int(m.group(1)) - 4 < len(columns):
+                column = columns[int(m.group(1)) - 4]
+                _raise_bad_value(block, columns, column, read_types[column], where, first_line)
+        raise BadSourceFile(f"{where}: {msg}") from exc
+    if types is None:
+        try:
+            return _fix_types(table)
+        except pa.ArrowInvalid as exc:
+            raise BadSourceFile(f"{where}: {str(exc).splitlines()[0]}") from exc
+    return _typed_timestamps(table, where, first_line)
+
+
+def _read_d_rows(block: bytes | memoryview, columns: list[str], column_types: dict) -> pa.Table:
+    meta = ["__row", "__report", "__subtype", "__version"]
+    return pacsv.read_csv(
+        pa.py_buffer(block),
+        read_options=pacsv.ReadOptions(column_names=meta + columns, block_size=1 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=columns,
+            column_types=column_types,
+            timestamp_parsers=[TIMESTAMP_FORMAT],
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def _line(first_line: int | None, row: int) -> str:
+    return f"line {first_line + row}" if first_line is not None else f"row {row + 1} of the table"
+
+
+def _raise_bad_value(
+    block: bytes | memoryview, columns: list[str], column: str, typ: pa.DataType, where: str,
+    first_line: int | None,
+) -> None:
+    """Find the first value of `column` that does not cast to `typ` and raise BadSourceFile naming it.
+
+    Only on the error path: the column is read again as text and halved until one value is left."""
+    text = _read_d_rows(block, columns, {c: pa.string() for c in columns})[column].combine_chunks()
+    lo, hi = 0, len(text)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            text.slice(lo, mid - lo).cast(typ)
+            lo = mid
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+    value = text[lo].as_py()
+    raise BadSourceFile(f"{where}: column {column}, {_line(first_line, lo)}: {value!r} is not a {_kind(typ)}")
+
+
+def _kind(typ: pa.DataType) -> str:
+    return "number" if pa.types.is_floating(typ) else str(typ)
+
+
+def _typed_timestamps(table: pa.Table, where: str, first_line: int | None) -> pa.Table:
+    """Dictionary-read timestamp columns parsed strictly (a bad value raises, naming its line)."""
+    cols, changed = [], False
+    for f, col in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_dictionary(f.type):
+            try:
+                col = _timestamps_from_dictionary(col)
+            except pa.ArrowInvalid:
+                row, value = _first_bad_timestamp(col)
+                raise BadSourceFile(
+                    f"{where}: column {f.name}, {_line(first_line, row)}: {value!r} is not a time "
+                    f"({TIMESTAMP_FORMAT})"
+                ) from None
+            changed = True
+        cols.append(col)
+    return pa.table(cols, names=table.column_names) if changed else table
+
+
+def _first_bad_timestamp(col: pa.ChunkedArray) -> tuple[int, str]:
+    offset = 0
+    for chunk in col.chunks:
+        parsed = pc.strptime(chunk.dictionary, format=TIMESTAMP_FORMAT, unit="us", error_is_null=True)
+        bad = pc.and_(pc.is_null(parsed), pc.is_valid(chunk.dictionary))
+        if pc.any(bad).as_py():
+            bad_codes = pc.indices_nonzero(bad)
+            hit = pc.indices_nonzero(pc.fill_null(pc.is_in(chunk.indices, value_set=bad_codes.cast(chunk.indices.type)), False))
+            row = hit[0].as_py()
+            return offset + row, chunk.dictionary[chunk.indices[row].as_py()].as_py()
+        offset += len(chunk)
+    return 0, ""
 
 
 def _empty_table(columns: list[str]) -> pa.Table:

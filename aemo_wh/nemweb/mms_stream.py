@@ -19,11 +19,16 @@ import pyarrow as pa
 
 from aemo_wh.errors import BadSourceFile
 from aemo_wh.nemweb.mms_csv import (
+    BOM,
     FOOTER_RE,
+    MAX_UNCOMPRESSED,
+    NO_FOOTER,
     TableKey,
+    Types,
     check_block,
     check_c_row,
     check_footer,
+    check_head,
     d_prefix,
     line_at,
     parse_d_rows,
@@ -34,7 +39,11 @@ from aemo_wh.nemweb.mms_csv import (
 
 
 def iter_table_chunks(
-    source: str | Path | BinaryIO, chunk_bytes: int = 16 * 1024**2, name: str | None = None
+    source: str | Path | BinaryIO,
+    chunk_bytes: int = 16 * 1024**2,
+    name: str | None = None,
+    types: Types | None = None,
+    max_uncompressed: int = MAX_UNCOMPRESSED,
 ) -> Iterator[tuple[TableKey, pa.Table]]:
     """Stream (table key, Arrow chunk) pairs from a large CSV (or a zip holding one CSV).
 
@@ -42,7 +51,8 @@ def iter_table_chunks(
     hundreds of MB. Each chunk is cut at a line end; the same checks as `parse_csv` apply,
     including the footer count at the end. Chunks of one table may differ in inferred type only
     where a column is entirely empty in a chunk; callers should use `mms_csv.conform()` when
-    concatenating.
+    concatenating. `types` and `max_uncompressed` as in `mms_csv.read_file`; with `types`, tables
+    it does not name are checked but not parsed (nor yielded).
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -50,15 +60,15 @@ def iter_table_chunks(
         with path.open("rb") as raw:
             if raw.read(4).startswith(b"PK"):
                 raw.seek(0)
-                yield from _iter_zip_chunks(raw, chunk_bytes, name)
+                yield from _iter_zip_chunks(raw, chunk_bytes, name, types, max_uncompressed)
             else:
                 raw.seek(0)
-                yield from _iter_stream_chunks(raw, chunk_bytes, name)
+                yield from _iter_stream_chunks(raw, chunk_bytes, _Stream(name, types, max_uncompressed))
     else:
-        yield from _iter_stream_chunks(source, chunk_bytes, name or "<stream>")
+        yield from _iter_stream_chunks(source, chunk_bytes, _Stream(name or "<stream>", types, max_uncompressed))
 
 
-def verify_footer(source: str | Path, name: str | None = None) -> int:
+def verify_footer(source: str | Path, name: str | None = None, max_uncompressed: int = MAX_UNCOMPRESSED) -> int:
     """Stream a large CSV (or single-CSV zip) once, counting lines, and check its END OF REPORT
     footer; returns the line count. Used before publishing a file chunk by chunk, so a truncated
     monthly file is rejected before any of it lands (~0.3 s per 400 MB)."""
@@ -73,18 +83,27 @@ def verify_footer(source: str | Path, name: str | None = None) -> int:
                 if member is None:
                     raise BadSourceFile(f"{name}: zip holds no CSV file")
                 with zf.open(member) as fh:
-                    return _count_and_check(fh, name)
+                    return _count_and_check(fh, name, max_uncompressed)
         except (zipfile.BadZipFile, EOFError) as exc:
             raise BadSourceFile(f"{name}: truncated or corrupt zip ({exc})") from exc
     with path.open("rb") as fh:
-        return _count_and_check(fh, name)
+        return _count_and_check(fh, name, max_uncompressed)
 
 
-def _count_and_check(fh: BinaryIO, name: str) -> int:
+def _count_and_check(fh: BinaryIO, name: str, max_uncompressed: int) -> int:
     lines = 0
+    total = 0
     tail = b""
     last = b""
     while block := fh.read(1 << 22):
+        if not total:
+            check_head(block, name)  # 1 GiB of NUL bytes is refused at its first block
+        total += len(block)
+        if total > max_uncompressed:
+            raise BadSourceFile(
+                f"{name}: expands to more than {max_uncompressed / 1024**2:,.0f} MB "
+                "(the nemweb.max_uncompressed_mb cap): a zip bomb, or raise the cap"
+            )
         lines += block.count(b"\n")
         last = block
         tail = (tail + block)[-256:]
@@ -92,12 +111,15 @@ def _count_and_check(fh: BinaryIO, name: str) -> int:
         lines += 1
     footer_line = tail.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].rstrip(b"\r")
     m = FOOTER_RE.match(footer_line)
-    if m:
-        check_footer(int(m.group(1)), lines, name)
+    if not m:
+        raise BadSourceFile(f"{name}: {NO_FOOTER}")
+    check_footer(int(m.group(1)), lines, name)
     return lines
 
 
-def _iter_zip_chunks(raw: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
+def _iter_zip_chunks(
+    raw: BinaryIO, chunk_bytes: int, name: str, types: Types | None, max_uncompressed: int
+) -> Iterator[tuple[TableKey, pa.Table]]:
     try:
         zf = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
@@ -109,19 +131,28 @@ def _iter_zip_chunks(raw: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tup
         for info in members:
             try:
                 with zf.open(info) as fh:
-                    yield from _iter_stream_chunks(fh, chunk_bytes, f"{name}/{info.filename}")
+                    state = _Stream(f"{name}/{info.filename}", types, max_uncompressed)
+                    yield from _iter_stream_chunks(fh, chunk_bytes, state)
             except (zipfile.BadZipFile, EOFError) as exc:
                 raise BadSourceFile(f"{name}: corrupt zip member {info.filename} ({exc})") from exc
 
 
-def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[tuple[TableKey, pa.Table]]:
+def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, state: _Stream) -> Iterator[tuple[TableKey, pa.Table]]:
     """Cut the stream at line ends and parse each piece; the current table carries over.
 
     Each piece is parsed in place (offsets into the bytes read, no joined copy); only the line
     split across two reads is copied."""
-    state = _Stream(name)
     carry = b""
+    total = 0
     while piece := fh.read(chunk_bytes):
+        if not total and piece.startswith(BOM):
+            piece = piece[len(BOM) :]
+        total += len(piece)
+        if total > state.max_uncompressed:
+            raise BadSourceFile(
+                f"{state.name}: expands to more than {state.max_uncompressed / 1024**2:,.0f} MB "
+                "(the nemweb.max_uncompressed_mb cap): a zip bomb, or raise the cap"
+            )
         last_nl = piece.rfind(b"\n")
         if last_nl < 0:
             carry += piece
@@ -143,8 +174,10 @@ def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, name: str) -> Iterator[t
 class _Stream:
     """Parser state across pieces of one streamed CSV."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, types: Types | None = None, max_uncompressed: int = MAX_UNCOMPRESSED) -> None:
         self.name = name
+        self.types = types
+        self.max_uncompressed = max_uncompressed
         self.current: tuple[TableKey, list[str]] | None = None
         self.lines = 0
         self.footer: int | None = None
@@ -179,8 +212,15 @@ class _Stream:
         if not data.startswith(prefix, start):
             return None
         n_prefixed = data.count(b"\n" + prefix, start, end) + 1
+        if self.skipped(key):
+            n_lines = data.count(b"\n", start, end) + (0 if data[end - 1 : end] == b"\n" else 1)
+            if n_lines != n_prefixed:
+                return None
+            self.lines += n_prefixed
+            return _NOTHING
         try:
-            table = parse_d_rows(memoryview(data)[start:end], columns, name=self.name, key=key)
+            table = parse_d_rows(memoryview(data)[start:end], columns, name=self.name, key=key,
+                                 types=self.types_for(key), first_line=self.lines + 1)  # fmt: skip
         except BadSourceFile:
             return None  # e.g. the footer or another table's rows: the general path decides
         if table.num_rows != n_prefixed:
@@ -188,8 +228,16 @@ class _Stream:
         self.lines += n_prefixed
         return table
 
+    def types_for(self, key: TableKey) -> dict | None:
+        return None if self.types is None else dict(self.types[(key[0], key[1])])
+
+    def skipped(self, key: TableKey) -> bool:
+        """True when `types` is given and does not name the table (checked, not parsed)."""
+        return self.types is not None and (key[0], key[1]) not in self.types
+
     def _general(self, data: bytes, start: int, end: int) -> Iterator[tuple[TableKey, pa.Table]]:
         name = self.name
+        lines_before = self.lines
         self.lines += data.count(b"\n", start, end) + (0 if data[end - 1 : end] == b"\n" else 1)
         marks = row_marks(data, start, end)
         bounds = [start, *marks, end] if not marks or marks[0] != start else [*marks, end]
@@ -209,18 +257,21 @@ class _Stream:
             if self.current is None:
                 raise BadSourceFile(f"{name}: D rows before any I row")
             key, columns = self.current
-            table = _parse_block(data, body_start, stop, key, columns, name)
+            check_block(data, body_start, stop, key, name)
+            if self.skipped(key):
+                continue
+            first_line = lines_before + data.count(b"\n", start, body_start) + 1
+            table = parse_d_rows(memoryview(data)[body_start:stop], columns, name=name, key=key,
+                                 types=self.types_for(key), first_line=first_line)  # fmt: skip
             if table.num_rows:
                 yield key, table
 
     def finish(self) -> None:
         if self.first:
             raise BadSourceFile(f"{self.name}: empty file")
-        if self.footer is not None:
-            check_footer(self.footer, self.lines, self.name)
+        if self.footer is None:
+            raise BadSourceFile(f"{self.name}: {NO_FOOTER}")
+        check_footer(self.footer, self.lines, self.name)
 
 
-def _parse_block(data: bytes, start: int, end: int, key: TableKey, columns: list[str], name: str) -> pa.Table:
-    """Parse data[start:end] (D rows of one table) with pyarrow."""
-    check_block(data, start, end, key, name)
-    return parse_d_rows(memoryview(data)[start:end], columns, name=name, key=key)
+_NOTHING = pa.table({})  # a piece of a table that is checked but not parsed

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
-from aemo_wh.warehouse.tables import TABLES, TableSpec
+from aemo_wh.warehouse.tables import CONTRACT_VERSION, TABLES, TableSpec
 from aemo_wh.warehouse import duck, layout
 from aemo_wh.warehouse.manifest import FileEntry
 
@@ -99,7 +99,8 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
             "read_parquet(getvariable('compact_files'), union_by_name = true, hive_partitioning = false, "
             "filename = '__file', file_row_number = true)"
         )
-        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+        present = [r[0] for r in con.execute(f"DESCRIBE SELECT * EXCLUDE (__file, file_row_number) FROM {src}").fetchall()]
+        cols = set(present)
         tiebreak = []
         if spec.latest_by in cols:
             tiebreak.append(f"{_q(spec.latest_by)} DESC NULLS LAST")
@@ -110,7 +111,7 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
             order = [tc] + [c for c in spec.primary_key if c != tc]
         pk = ", ".join(_q(c) for c in spec.primary_key)
         query = (
-            f"SELECT * EXCLUDE (__file, file_row_number) FROM {src} "
+            f"SELECT {duck.contract_select(spec, present)} FROM {src} "
             f"QUALIFY row_number() OVER (PARTITION BY {pk} ORDER BY {', '.join(tiebreak)}) = 1 "
             f"ORDER BY {', '.join(_q(c) for c in order)}"
         )
@@ -120,12 +121,13 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
     else:
         rel, date = layout.day_path(spec.name, dt.date.fromisoformat(key)), key
     try:
-        w.install_file(staged, rel)
+        w.install_file(staged, rel, spec)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
     entry = FileEntry(
-        rel, date, lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds"), rows, level
+        rel, date, lo.isoformat(timespec="seconds"), hi.isoformat(timespec="seconds"), rows, level,
+        contract=CONTRACT_VERSION,
     )
     w.swap(spec.name, [entry], entries)
     in_rows = sum(e.rows for e in entries)

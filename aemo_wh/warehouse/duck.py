@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from aemo_wh.warehouse import layout
+from aemo_wh.warehouse.tables import TableSpec
 
 MEMORY_LIMIT = "512MB"  # a month of SCADA (4.3 M rows) sorts in this (same speed as 1GB), spilling to _staging
 ROW_GROUP = 122_880
@@ -42,6 +43,25 @@ def scratch(root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     finally:
         con.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+DUCK_TYPES = {"timestamp[us]": "TIMESTAMP", "double": "DOUBLE", "string": "VARCHAR"}
+
+
+def contract_select(spec: TableSpec, present: list[str], alias: str = "") -> str:
+    """A SELECT list that gives `spec`'s contract schema from columns `present` in the source:
+    declared columns cast to their type in declared order (NULL when absent), then the undeclared
+    ones as VARCHAR in name order (see aemo_wh/warehouse/contract.py)."""
+    prefix = f"{alias}." if alias else ""
+    have = set(present)
+    out = []
+    for name, typ in spec.columns:
+        duck_type = DUCK_TYPES[str(typ)]
+        value = f"{prefix}{q(name)}" if name in have else "NULL"
+        out.append(f"CAST({value} AS {duck_type}) AS {q(name)}")
+    declared = {n for n, _t in spec.columns}
+    out += [f"CAST({prefix}{q(n)} AS VARCHAR) AS {q(n)}" for n in sorted(have - declared)]
+    return ", ".join(out)
 
 
 def copy_to_staging(

@@ -29,6 +29,7 @@ class FileEntry:
     rows: int
     level: str
     source: str = ""
+    contract: int = 0  # CONTRACT_VERSION the file was written under (0: before contracts)
 
     @property
     def min_dt(self) -> dt.datetime | None:
@@ -50,6 +51,8 @@ class FileEntry:
         }
         if self.source:
             d["source"] = self.source
+        if self.contract:
+            d["contract"] = self.contract
         return d
 
     @classmethod
@@ -62,6 +65,7 @@ class FileEntry:
             rows=int(d.get("rows", 0)),
             level=d.get("level", "interval"),
             source=d.get("source", ""),
+            contract=int(d.get("contract", 0)),
         )
 
 

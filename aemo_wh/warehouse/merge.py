@@ -18,36 +18,6 @@ from aemo_wh.warehouse.tables import TableSpec
 TS_TYPE = pa.timestamp("us")
 
 
-def normalize(table: pa.Table, spec: TableSpec) -> pa.Table:
-    """Plain (non-dictionary) columns, timestamps as TIMESTAMP(us); check the key columns exist."""
-    missing = [c for c in spec.primary_key if c not in table.column_names]
-    if missing:
-        raise BadSourceFile(f"{spec.name}: required column(s) missing: {', '.join(missing)}")
-    fields, cols, changed = [], [], False
-    for f, col in zip(table.schema, table.columns, strict=True):
-        t = f.type
-        if pa.types.is_dictionary(t):
-            t = t.value_type
-        if pa.types.is_timestamp(t) and t.tz is not None:
-            col = pc.local_timestamp(col.cast(t))  # wall time in the column's zone (NEM), then naive
-            t = col.type
-        if pa.types.is_timestamp(t) and t.unit != "us":
-            t = TS_TYPE
-        if col.type != t:
-            col = col.cast(t)
-        changed = changed or t != f.type
-        fields.append(pa.field(f.name, t))
-        cols.append(col)
-    out = pa.Table.from_arrays(cols, schema=pa.schema(fields)) if changed else table
-    if spec.time_column:
-        tc = out[spec.time_column]
-        if not pa.types.is_timestamp(tc.type):
-            raise BadSourceFile(f"{spec.name}: time column {spec.time_column} is {tc.type}, not a timestamp")
-        if tc.null_count:
-            raise BadSourceFile(f"{spec.name}: {tc.null_count} row(s) without {spec.time_column}")
-    return out
-
-
 def partition_dates(table: pa.Table, spec: TableSpec) -> pa.ChunkedArray:
     """NEM date of each row's interval START (time column = interval end)."""
     shift = pa.scalar(dt.timedelta(minutes=spec.interval_minutes), pa.duration("us"))

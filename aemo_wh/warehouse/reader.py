@@ -13,55 +13,12 @@ from pathlib import Path
 
 import duckdb
 
+from aemo_wh.log import get_logger
+from aemo_wh.warehouse.duck import DUCK_TYPES
 from aemo_wh.warehouse.tables import TABLES
 from aemo_wh.warehouse.manifest import list_manifest_tables, manifest_version, read_manifest
 
-TS, STR, NUM = "TIMESTAMP", "VARCHAR", "DOUBLE"
-
-# Columns an empty table still has (the ones downstream views use; see docs/architecture.md).
-EMPTY_COLUMNS: dict[str, dict[str, str]] = {
-    "unit_scada": {"settlementdate": TS, "duid": STR, "scadavalue": NUM, "lastchanged": TS},
-    "dispatch_price": {
-        "settlementdate": TS, "runno": NUM, "regionid": STR, "dispatchinterval": STR, "intervention": NUM,
-        "rrp": NUM, "eep": NUM, "rop": NUM, "apcflag": NUM, "marketsuspendedflag": NUM, "lastchanged": TS,
-    },
-    "dispatch_regionsum": {
-        "settlementdate": TS, "runno": NUM, "regionid": STR, "dispatchinterval": STR, "intervention": NUM,
-        "totaldemand": NUM, "availablegeneration": NUM, "availableload": NUM, "demandforecast": NUM,
-        "dispatchablegeneration": NUM, "dispatchableload": NUM, "netinterchange": NUM, "excessgeneration": NUM,
-        "clearedsupply": NUM, "uigf": NUM, "semischedule_clearedmw": NUM, "totalintermittentgeneration": NUM,
-        "demand_and_nonschedgen": NUM, "lastchanged": TS,
-    },
-    "dispatch_interconnectorres": {
-        "settlementdate": TS, "runno": NUM, "interconnectorid": STR, "dispatchinterval": STR,
-        "intervention": NUM, "meteredmwflow": NUM, "mwflow": NUM, "mwlosses": NUM, "marginalvalue": NUM,
-        "violationdegree": NUM, "exportlimit": NUM, "importlimit": NUM, "marginalloss": NUM,
-        "exportgenconid": STR, "importgenconid": STR, "lastchanged": TS,
-    },
-    "dispatch_interconnection": {
-        "settlementdate": TS, "runno": NUM, "interconnectorid": STR, "dispatchinterval": STR,
-        "intervention": NUM, "from_regionid": STR, "to_regionid": STR, "irlf": NUM, "mwflow": NUM,
-        "meteredmwflow": NUM, "from_region_mw_losses": NUM, "to_region_mw_losses": NUM, "lastchanged": TS,
-        "region_source": STR,
-    },
-    "market_config_interconnector": {
-        "interconnectorid": STR, "regionfrom": STR, "rsoid": STR, "regionto": STR, "description": STR,
-        "lastchanged": TS,
-    },
-    "rooftop_pv_actual": {
-        "interval_datetime": TS, "regionid": STR, "power": NUM, "qi": NUM, "type": STR, "lastchanged": TS,
-    },
-    "trading_price": {
-        "settlementdate": TS, "runno": NUM, "regionid": STR, "periodid": NUM, "rrp": NUM, "eep": NUM,
-        "invalidflag": STR, "lastchanged": TS,
-    },
-    "duid_info": {
-        "duid": STR, "station_name": STR, "region_id": STR, "participant": STR, "dispatch_type": STR,
-        "fuel_source": STR, "technology": STR, "fuel_class": STR, "registered_capacity_mw": NUM,
-        "max_capacity_mw": NUM,
-    },
-}
-
+logger = get_logger(__name__)
 _ROOT_VAR = "aemo_wh_root"
 _VERSION_VAR = "aemo_wh_manifest_version"
 
@@ -71,14 +28,10 @@ def _quote_ident(name: str) -> str:
 
 
 def _known_columns(table: str) -> dict[str, str]:
-    """Columns a view of `table` always has (NULL where no file carries them), with types."""
-    cols = dict(EMPTY_COLUMNS.get(table, {}))
+    """Columns a view of `table` always has (NULL where no file carries them), with DuckDB types:
+    the table's contract (aemo_wh/warehouse/tables.py)."""
     spec = TABLES.get(table)
-    if spec:
-        for c in spec.primary_key:
-            cols.setdefault(c, TS if c == spec.time_column else STR)
-    cols.setdefault("_source_file", STR)
-    return cols
+    return {c: DUCK_TYPES[str(t)] for c, t in spec.columns} if spec else {"_source_file": "VARCHAR"}
 
 
 def _empty_view_sql(table: str) -> str:
@@ -95,11 +48,20 @@ def _apply(con: duckdb.DuckDBPyConnection, root: Path) -> str:
         con.execute(f"SET VARIABLE {_quote_ident(var)} = ?::VARCHAR[]", [files])
         if files:
             src = f"read_parquet(getvariable('{var}'), union_by_name = true, hive_partitioning = false)"
-            have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
-            extra = "".join(
-                f", CAST(NULL AS {t}) AS {_quote_ident(c)}" for c, t in _known_columns(table).items() if c not in have
-            )
-            con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT *{extra} FROM {src}")
+            have = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+            known = _known_columns(table)
+            extra = "".join(f", CAST(NULL AS {t}) AS {_quote_ident(c)}" for c, t in known.items() if c not in have)
+            # Defence in depth: a file published by a version without contracts may carry a column of
+            # another type (one text value made a whole column VARCHAR and every view failed to bind).
+            # Such a column is read as its contract type, bad values as NULL, until `check --repair`.
+            off = {c: t for c, t in known.items() if c in have and have[c] != t}
+            replace = ""
+            if off:
+                logger.warning("%s: column(s) %s not of their contract type in some file; read as the contract "
+                               "says; run `aemo-wh check --repair`", table, ", ".join(sorted(off)))  # fmt: skip
+                casts = ", ".join(f"TRY_CAST({_quote_ident(c)} AS {t}) AS {_quote_ident(c)}" for c, t in off.items())
+                replace = f" REPLACE ({casts})"
+            con.execute(f"CREATE OR REPLACE VIEW {_quote_ident(table)} AS SELECT *{replace}{extra} FROM {src}")
         else:
             con.execute(_empty_view_sql(table))
     con.execute(f"SET VARIABLE {_VERSION_VAR} = ?", [token])

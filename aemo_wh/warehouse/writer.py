@@ -20,8 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aemo_wh.log import get_logger
-from aemo_wh.warehouse.tables import TableSpec
-from aemo_wh.warehouse import duck, layout, merge
+from aemo_wh.warehouse.tables import CONTRACT_VERSION, TableSpec
+from aemo_wh.errors import ContractViolation
+from aemo_wh.warehouse import contract, duck, layout, merge
 from aemo_wh.warehouse.manifest import FileEntry, Manifest, read_manifest, write_manifest
 from aemo_wh.warehouse.ledger import Ledger
 from aemo_wh.warehouse.trash import add_to_trash
@@ -81,14 +82,19 @@ class Writer:
         self,
         table: pa.Table,
         relpath: str,
+        spec: TableSpec,
         *,
         level: str,
         date: str,
-        time_column: str | None,
         source: str = "",
         row_group_size: int = DEFAULT_ROW_GROUP,
     ) -> FileEntry:
-        """Write `table` as an immutable parquet file at `relpath` (staging, fsync, rename)."""
+        """Write `table` as an immutable parquet file at `relpath` (staging, fsync, rename).
+
+        Refuses (ContractViolation) a table whose schema is not `spec`'s contract: nothing the views
+        cannot read is ever published, whatever the caller did before.
+        """
+        _require_contract(table.schema, spec, relpath)
         final = self.root / relpath
         if final.exists():
             raise FileExistsError(f"refusing to overwrite published file {relpath}")
@@ -103,10 +109,14 @@ class Writer:
             raise
         self._written.append(final)
         layout.fsync_dir(final.parent)
-        return self.entry_for(table, relpath, level=level, date=date, time_column=time_column, source=source)
+        return self.entry_for(table, relpath, level=level, date=date, time_column=spec.time_column, source=source)
 
-    def install_file(self, staged: Path, relpath: str) -> Path:
-        """Move an already written staging file (e.g. from DuckDB COPY) to `relpath`, durably."""
+    def install_file(self, staged: Path, relpath: str, spec: TableSpec) -> Path:
+        """Move an already written staging file (e.g. from DuckDB COPY) to `relpath`, durably.
+
+        Its schema is read back first: a file that is not `spec`'s contract is refused.
+        """
+        _require_contract(pq.read_schema(staged), spec, relpath)
         final = self.root / relpath
         if final.exists():
             raise FileExistsError(f"refusing to overwrite published file {relpath}")
@@ -124,7 +134,7 @@ class Writer:
         lo = hi = None
         if time_column and table.num_rows:
             lo, hi = merge.ts_range(table, time_column)
-        return FileEntry(relpath, date, _iso(lo), _iso(hi), table.num_rows, level, source)
+        return FileEntry(relpath, date, _iso(lo), _iso(hi), table.num_rows, level, source, CONTRACT_VERSION)
 
     # -- publishing ------------------------------------------------------------------------------
     def publish_batch(self, items: Iterable[tuple[TableSpec, pa.Table]], source_file: str) -> dict[str, int]:
@@ -155,7 +165,7 @@ class Writer:
         Lets a caller check each source file alone before publishing several in one batch.
         """
         Writer._check_spec(spec)
-        return merge.normalize(table, spec)
+        return contract.conform(table, spec)
 
     @staticmethod
     def _check_spec(spec: TableSpec) -> None:
@@ -172,7 +182,7 @@ class Writer:
         Writer._check_spec(spec)
         if table.num_rows == 0:
             return None
-        return merge.dedupe_latest(merge.normalize(table, spec), spec)
+        return merge.dedupe_latest(contract.conform(table, spec), spec)
 
     def _land(self, spec: TableSpec, t: pa.Table, source_file: str) -> None:
         if spec.time_column is None:
@@ -196,8 +206,7 @@ class Writer:
                 if part.num_rows:
                     rel = layout.interval_path(spec.name, date, stem)
                     add.append(
-                        self.write_file(part, rel, level="interval", date=date.isoformat(),
-                                        time_column=spec.time_column, source=source_file)
+                        self.write_file(part, rel, spec, level="interval", date=date.isoformat(), source=source_file)
                     )
             self.swap(spec.name, add, remove)
         except BaseException:
@@ -251,10 +260,10 @@ class Writer:
             else:
                 kept = merge.drop_keys(pq.ParquetFile(self.root / e.path).read(), losers, spec)
                 new_entry = None
-                if kept.num_rows:
+                if kept.num_rows:  # conformed: a file written before the contract may lack columns
                     new_entry = self.write_file(
-                        kept, self._rewrite_path(spec, e), level=e.level, date=e.date, time_column=tc,
-                        source=e.source,
+                        contract.conform(kept, spec), self._rewrite_path(spec, e), spec, level=e.level,
+                        date=e.date, source=e.source,
                     )  # fmt: skip
             logger.debug("%s: %d row(s) of %s superseded", spec.name, losers.num_rows, e.path)
             replaced.append((e, new_entry))
@@ -268,9 +277,10 @@ class Writer:
         with duck.scratch(self.root) as con:
             con.register("losers", losers)
             con.execute("SET VARIABLE rewrite_src = ?", [str(self.root / e.path)])
+            src = "read_parquet(getvariable('rewrite_src'), file_row_number = true, hive_partitioning = false)"
+            present = [r[0] for r in con.execute(f"DESCRIBE SELECT * EXCLUDE (file_row_number) FROM {src}").fetchall()]
             query = (
-                "SELECT * EXCLUDE (file_row_number) FROM "
-                "read_parquet(getvariable('rewrite_src'), file_row_number = true, hive_partitioning = false) o "
+                f"SELECT {duck.contract_select(spec, present, alias='o')} FROM {src} o "
                 f"ANTI JOIN losers l ON {on} ORDER BY file_row_number"
             )
             staged, rows, lo, hi = duck.copy_to_staging(con, self.root, query, tc)
@@ -279,11 +289,11 @@ class Writer:
             return None
         rel = self._rewrite_path(spec, e)
         try:
-            self.install_file(staged, rel)
+            self.install_file(staged, rel, spec)
         except BaseException:
             staged.unlink(missing_ok=True)
             raise
-        return FileEntry(rel, e.date, _iso(lo), _iso(hi), rows, e.level, e.source)
+        return FileEntry(rel, e.date, _iso(lo), _iso(hi), rows, e.level, e.source, CONTRACT_VERSION)
 
     def _rewrite_path(self, spec: TableSpec, e: FileEntry) -> str:
         date = dt.date.fromisoformat(e.date)
@@ -300,12 +310,12 @@ class Writer:
         read whole. Nothing is written when the merged rows equal the live ones (a re-landed snapshot).
         """
         live = list(self.manifest(spec.name).files)
-        old = merge.unify([pq.read_table(self.root / e.path) for e in live]) if live else None
+        old = contract.conform(merge.unify([pq.read_table(self.root / e.path) for e in live]), spec) if live else None
         merged = merge.dedupe_latest(merge.unify([old, t]) if old is not None else t, spec)
         if old is not None and _same_rows(old, merged, spec):
             return
         try:
-            entry = self.write_file(merged, layout.ref_path(spec.name), level="ref", date="", time_column=None)
+            entry = self.write_file(merged, layout.ref_path(spec.name), spec, level="ref", date="")
             self.swap(spec.name, [entry], live)
         except BaseException:
             self.abandon()
@@ -313,9 +323,9 @@ class Writer:
 
     def replace_table(self, spec: TableSpec, table: pa.Table) -> int:
         """Replace a whole reference table (e.g. duid_info) with `table` (level "ref")."""
-        t = merge.dedupe_latest(merge.normalize(table, spec), spec)
+        t = merge.dedupe_latest(contract.conform(table, spec), spec)
         try:
-            entry = self.write_file(t, layout.ref_path(spec.name), level="ref", date="", time_column=None)
+            entry = self.write_file(t, layout.ref_path(spec.name), spec, level="ref", date="")
             self.swap(spec.name, [entry], self.manifest(spec.name).files)
         except BaseException:
             self.abandon()
@@ -389,6 +399,12 @@ class Writer:
     ) -> None:
         """Record a failed fetch/parse that the next run retries."""
         self.ledger.record(name=name, status="error", source=source, url=url, size=size, sha256=sha256, error=error)
+
+
+def _require_contract(schema: pa.Schema, spec: TableSpec, relpath: str) -> None:
+    problems = contract.schema_problems(schema, spec)
+    if problems:
+        raise ContractViolation(f"{spec.name}: refusing to publish {relpath}: {'; '.join(problems)}")
 
 
 def _same_rows(a: pa.Table, b: pa.Table, spec: TableSpec) -> bool:

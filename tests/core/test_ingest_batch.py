@@ -77,17 +77,15 @@ def test_bad_file_inside_a_batch_is_quarantined_and_the_rest_land_in_one_file_pe
     assert all(wh.ledger.lookup(n)["rows"] == {"unit_scada": N_UNITS} for n in names if n != bad)
 
 
-def test_clashing_files_fall_back_to_one_publish_each(
-    tmp_path: Path, settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A file whose column types cannot be combined with the rest of its batch lands alone."""
+def test_a_value_that_breaks_its_column_type_quarantines_only_its_file(tmp_path: Path, settings: Settings) -> None:
+    """Issue 12: a text SCADAVALUE once landed a string-typed file and broke every view. Now the
+    file is quarantined with the table, column, line and value; the rest of the batch lands."""
     paths = []
     for i in range(3):
         name, data = _stamped(SAMPLE_END + dt.timedelta(minutes=5 * (i + 1)), 800_000_000 + i)
         p = tmp_path / name
         p.write_bytes(data)
         paths.append(p)
-    # the second file's SCADAVALUE is text: no common type with the float64 of the other files
     odd_csv = (
         b"C,NEMP.WORLD,DISPATCHSCADA,AEMO,PUBLIC,2025/12/27,00:05:23,0000000495867507,DISPATCHSCADA,0000000495867507\r\n"
         b"I,DISPATCH,UNIT_SCADA,1,SETTLEMENTDATE,DUID,SCADAVALUE,LASTCHANGED\r\n"
@@ -96,11 +94,13 @@ def test_clashing_files_fall_back_to_one_publish_each(
     )
     paths[1].write_bytes(zip_bytes(paths[1].name.replace(".zip", ".CSV"), odd_csv))
     report = ingest_run.ingest_files(paths, settings)
-    assert report.quarantined == [] and len(report.loaded) == 3
-    assert any("failed to publish together" in r.getMessage() for r in caplog.records)
-    assert _counts(settings.warehouse_dir)[0] == 2 * N_UNITS + 1
+    assert [n for n, _r in report.quarantined] == [paths[1].name]
+    reason = report.quarantined[0][1]
+    assert "unit_scada" in reason.lower() and "scadavalue" in reason and "line 3" in reason and "'n/a'" in reason
+    assert sorted(report.loaded) == sorted([paths[0].name, paths[2].name])
+    assert _counts(settings.warehouse_dir)[0] == 2 * N_UNITS
     wh = Warehouse(settings.warehouse_dir)
-    assert {wh.ledger.lookup(p.name)["status"] for p in paths} == {"loaded"}
+    assert [wh.ledger.lookup(p.name)["status"] for p in paths] == ["loaded", "quarantined", "loaded"]
 
 
 SIGKILL_BEFORE_LEDGER = (

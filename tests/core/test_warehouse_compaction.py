@@ -12,6 +12,7 @@ import pytest
 from aemo_wh.warehouse import Warehouse
 from aemo_wh.warehouse import writer as writer_mod
 from aemo_wh.warehouse.compaction import apply_retention, compact
+from aemo_wh.warehouse.contract import conform
 from aemo_wh.warehouse.reader import connect_raw
 from aemo_wh.warehouse.synthetic import scada_table, scada_value
 from aemo_wh.warehouse.tables import UNIT_SCADA
@@ -117,7 +118,7 @@ def test_compaction_dedupes_by_key_newest_lastchanged(wh: Warehouse) -> None:
         for rev in (2, 1):
             t = scada_table(end, 4, revision=rev)
             rel = f"unit_scada/interval/date=2025-11-29/planted{rev}.parquet"
-            entries.append(w.write_file(t, rel, level="interval", date="2025-11-29", time_column="settlementdate"))
+            entries.append(w.write_file(conform(t, UNIT_SCADA), rel, UNIT_SCADA, level="interval", date="2025-11-29"))
         w.swap("unit_scada", entries, [])
         compact(w, now=DAY + dt.timedelta(days=2))
     con = connect_raw(wh.root)
