@@ -106,6 +106,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(rows, default=str, indent=2))
         return 0
     print(format_status(rows))
+    skipped = wh.ledger.rows(status="skipped")
+    if skipped:
+        print(f"\n{len(skipped)} file(s) skipped: they hold no table this project lands (not examined again)")
+        for r in skipped[:20]:
+            print(f"  {r['name']}: {r['error']}")
+        if len(skipped) > 20:
+            print(f"  … and {len(skipped) - 20} more")
     return 0
 
 

@@ -77,6 +77,7 @@ class IngestReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
     duplicates: list[str] = field(default_factory=list)  # same bytes already loaded under another name
     skipped: int = 0  # already in the ledger
+    not_landed: list[tuple[str, str]] = field(default_factory=list)  # (name, its report types): no table we land
     retry_later: list[tuple[str, str]] = field(default_factory=list)  # 404 / failed download
     errors: list[str] = field(default_factory=list)  # listing failures
     busy: bool = False
@@ -103,6 +104,8 @@ class IngestReport:
         parts.append(f"{self.skipped} already loaded")
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} duplicate(s)")
+        if self.not_landed:
+            parts.append(f"{len(self.not_landed)} of a report type not landed (recorded 'skipped')")
         if self.quarantined:
             parts.append(f"{len(self.quarantined)} quarantined")
         if self.retry_later:
@@ -248,7 +251,7 @@ class _Pass:
             self.report.skipped += 1
             return True
         row = self.wh.ledger.lookup(name)
-        if row is not None and _status(row) in ("loaded", "quarantined"):
+        if row is not None and _status(row) in ("loaded", "quarantined", "skipped"):
             self.report.skipped += 1
             return True
         return False
@@ -371,7 +374,11 @@ class _Pass:
             parsed = read_file(path, name, types=parse_types(), max_uncompressed=max_uncompressed(self.settings))
             src = src or _source_by_tables(parsed)
             if src is None:
-                logger.warning("%s: holds no table this project lands; skipped", name)
+                kinds = ", ".join(sorted({f"{r},{s}" for r, s, _v in parsed.seen})) or "no table"
+                reason = f"holds no table this project lands ({kinds})"
+                logger.warning("%s: %s; recorded as skipped", name, reason)
+                self.writer.record_skipped(name=name, url=url, size=size, sha256=sha, reason=reason)
+                self.report.not_landed.append((name, reason))
                 _discard(path, keep)
                 return
             source_name = src.name

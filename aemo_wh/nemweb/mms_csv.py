@@ -96,6 +96,7 @@ class ParsedFile:
     members: list[str] = field(default_factory=list)  # the CSVs read, in order
     lines: int = 0  # physical lines read over all CSVs
     footer_checked: int = 0  # CSVs whose END OF REPORT count was verified
+    seen: list[TableKey] = field(default_factory=list)  # every table's I-row key, parsed or not
 
     def table(self, report: str, subtype: str) -> pa.Table | None:
         """All versions of (report, sub-type) combined by column name, or None when absent."""
@@ -244,6 +245,7 @@ def _parse_scanned(scans: list[_Scanned], name: str, types: Types | None = None)
         members=[sc.name for sc in scans],
         lines=sum(sc.lines for sc in scans),
         footer_checked=sum(sc.footer_checked for sc in scans),
+        seen=sorted({b.key for sc in scans for b in sc.blocks}),
     )
 
 

@@ -1,7 +1,8 @@
 """The ingest ledger: one row per source file in `_ledger/ledger.sqlite` (WAL).
 
 A file is `loaded` only after its parquet is published; `error` rows are retried by the next
-run; `quarantined` rows name a file moved to `_quarantine/`. Readers (status, dashboard demo
+run; `quarantined` rows name a file moved to `_quarantine/`; `skipped` rows name a file that holds
+no table the project lands (its report types in `error`), so it is not examined again. Readers (status, dashboard demo
 marker) open the database read-only and never block the writer.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from aemo_wh.warehouse.layout import LEDGER_DIR
 
 DEMO_PUBLISHER = "AEMO_WH_DEMO"
-STATUSES = ("loaded", "error", "quarantined")
+STATUSES = ("loaded", "error", "quarantined", "skipped")
 
 _SCHEMA = """
 create table if not exists files (

@@ -387,6 +387,10 @@ class Writer:
         """
         self.ledger.record_many([{**r, "status": "loaded"} for r in records])
 
+    def record_skipped(self, *, name: str, url: str, size: int, sha256: str, reason: str) -> None:
+        """Record a file that holds no table this project lands (never examined again)."""
+        self.ledger.record(name=name, status="skipped", source="", url=url, size=size, sha256=sha256, error=reason)
+
     def record_error(
         self,
         *,
