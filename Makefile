@@ -5,7 +5,7 @@ RUN := $(UV) run --frozen
 PORT ?= 5010
 DAYS ?= 14
 
-.PHONY: setup browser demo test test-fast ingest compact status sql dashboard serve run lint fix bench clean-demo deploy-files
+.PHONY: setup browser demo test test-fast ingest compact status check sql dashboard serve run lint fix bench clean-demo deploy-files
 
 # Install uv (via pip) when missing, then the locked environment.
 setup:
@@ -33,6 +33,10 @@ compact: setup
 
 status: setup
 	$(RUN) aemo-wh status
+
+# Every published file against its table's contract (`aemo-wh check --repair` heals a damaged warehouse).
+check: setup
+	$(RUN) aemo-wh check
 
 sql: setup
 	$(RUN) aemo-wh sql

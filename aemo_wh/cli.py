@@ -17,15 +17,16 @@ from aemo_wh.errors import AemoWhError
 from aemo_wh.log import configure_logging, get_logger
 
 COMMAND_MODULES = [
-    "aemo_wh.ingest.cli",     # ingest, compact, status
-    "aemo_wh.registry.cli",   # registry refresh | unknown
-    "aemo_wh.ops.shell",          # sql
-    "aemo_wh.demo.cli",       # demo build | serve | live
-    "dashboard.cli",          # dashboard
-    "aemo_wh.mail.cli",       # email test, report send, alerts check
-    "aemo_wh.ops.service",        # run
-    "aemo_wh.ingest.backfill",       # backfill
-    "aemo_wh.ops.health",         # health
+    "aemo_wh.ingest.cli",       # ingest, compact, status
+    "aemo_wh.registry.cli",     # registry refresh | unknown
+    "aemo_wh.ops.shell",        # sql
+    "aemo_wh.demo.cli",         # demo build | serve | live
+    "dashboard.cli",            # dashboard
+    "aemo_wh.mail.cli",         # email test, report send, alerts check
+    "aemo_wh.ops.service",      # run
+    "aemo_wh.ingest.backfill",  # backfill
+    "aemo_wh.ops.health",       # health
+    "aemo_wh.ops.check",        # check [--repair]
 ]
 
 logger = get_logger("aemo_wh.cli")

@@ -183,6 +183,7 @@ def _scan_csv(data: bytes, name: str) -> _Scanned:
     if not data.strip():
         raise BadSourceFile(f"{name}: empty file")
     reject_non_csv(data, name)
+    check_no_nul(data, name)
     single = _single_table(data, name)
     if single is not None:
         return single
@@ -367,10 +368,14 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], n
     like an AEMO CSV (a `C` row, after an optional BOM) or a zip, so 1 GiB of NUL bytes is refused
     after its first MiB, not after expanding it all."""
     out = bytearray()
+    member = f"{name}/{info.filename}"
+    is_csv = info.filename.lower().endswith(".csv")
     with zf.open(info) as fh:
         while block := fh.read(READ_BLOCK):
             if not out:
-                check_head(block, f"{name}/{info.filename}")
+                check_head(block, member)
+            if is_csv:
+                check_no_nul(block, member, len(out))
             budget[0] -= len(block)
             if budget[0] < 0:
                 raise BadSourceFile(
@@ -379,6 +384,13 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], n
                 )
             out += block
     return bytes(out)
+
+
+def check_no_nul(block: bytes, name: str, offset: int = 0) -> None:
+    """AEMO's CSVs are text: a NUL byte means a corrupt file or a bomb (memchr-fast, checked per block)."""
+    pos = block.find(b"\0")
+    if pos >= 0:
+        raise BadSourceFile(f"{name}: NUL byte at byte {offset + pos}: not an AEMO CSV (corrupt, or a zip bomb)")
 
 
 def check_head(block: bytes, name: str) -> None:

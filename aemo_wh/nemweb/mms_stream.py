@@ -29,6 +29,7 @@ from aemo_wh.nemweb.mms_csv import (
     check_c_row,
     check_footer,
     check_head,
+    check_no_nul,
     d_prefix,
     line_at,
     parse_d_rows,
@@ -98,6 +99,7 @@ def _count_and_check(fh: BinaryIO, name: str, max_uncompressed: int) -> int:
     while block := fh.read(1 << 22):
         if not total:
             check_head(block, name)  # 1 GiB of NUL bytes is refused at its first block
+        check_no_nul(block, name, total)
         total += len(block)
         if total > max_uncompressed:
             raise BadSourceFile(
@@ -147,6 +149,7 @@ def _iter_stream_chunks(fh: BinaryIO, chunk_bytes: int, state: _Stream) -> Itera
     while piece := fh.read(chunk_bytes):
         if not total and piece.startswith(BOM):
             piece = piece[len(BOM) :]
+        check_no_nul(piece, state.name, total)
         total += len(piece)
         if total > state.max_uncompressed:
             raise BadSourceFile(

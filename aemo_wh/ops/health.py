@@ -25,6 +25,7 @@ from typing import Any
 from aemo_wh.config import Settings
 from aemo_wh.log import get_logger
 from aemo_wh.nemtime import now_nem
+from aemo_wh.warehouse.check import last_check
 from aemo_wh.warehouse.tables import TABLES, TableSpec
 
 logger = get_logger(__name__)
@@ -62,6 +63,7 @@ class HealthReport:
     last_error: dict[str, str] | None
     exit_code: int
     problem: str = ""
+    last_check: dict | None = None  # `aemo-wh check`'s last result: checked_at, ok, problems
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -85,6 +87,7 @@ def check_health(
         results = _table_health(root, specs, now, settings.alerts.freshness_minutes)
         quarantined, errors, last_error = _ledger_summary(root)
         _attach_source_errors(root, results)
+        checked = last_check(root)
     except WarehouseUnreadable as exc:
         return HealthReport(now.isoformat(sep=" "), str(root), [], 0, 0, None, UNREADABLE, str(exc))
     # An empty table beside populated ones is a source this warehouse does not collect (e.g.
@@ -100,6 +103,7 @@ def check_health(
         last_error=last_error,
         exit_code=UNHEALTHY if bad else HEALTHY,
         problem="; ".join(f"{t.table}: {t.status}" for t in bad),
+        last_check={k: checked.get(k) for k in ("checked_at", "ok", "problems")} if checked else None,
     )
 
 
@@ -232,6 +236,12 @@ def render_text(report: HealthReport) -> str:
             e = t.last_error
             lines.append(f"{'':<28}last error: {e['file']} ({e['status']} at {e['at']}): {e['error']}")
     lines.append(f"quarantined files: {report.quarantined_files}; files with errors: {report.error_files}")
+    c = report.last_check
+    if c is None:
+        lines.append("contract check: never run (`aemo-wh check`)")
+    else:
+        verdict = "ok" if c["ok"] else f"{c['problems']} problem(s): run `aemo-wh check --repair`"
+        lines.append(f"contract check at {c['checked_at']} (UTC): {verdict}")
     if report.last_error:
         e = report.last_error
         lines.append(f"last error: {e['file']} ({e['status']} at {e['at']}): {e['error']}")

@@ -136,6 +136,18 @@ def _compact_group(w: Writer, spec: TableSpec, entries: list[FileEntry], level: 
     return entry
 
 
+def compact_partition(w: Writer, spec: TableSpec, date: dt.date) -> FileEntry | None:
+    """Re-merge the files of one partition date (its whole month when a month file holds it) into
+    one file, newest row per key: how `check --repair` removes duplicate keys an older version left."""
+    entries = [e for e in w.manifest(spec.name).files if e.date]
+    month = f"{date:%Y-%m}"
+    in_month = [e for e in entries if e.date[:7] == month]
+    if any(e.level == "month" for e in in_month):
+        return _compact_group(w, spec, in_month, "month", month)
+    day = [e for e in in_month if e.date == date.isoformat()]
+    return _compact_group(w, spec, day, "day", date.isoformat()) if day else None
+
+
 def apply_retention(w: Writer, days_by_table: dict[str, int], now: dt.datetime | None = None) -> dict:
     """Drop whole files whose newest interval is older than `days` before `now` (NEM time)."""
     now = now or now_nem()
