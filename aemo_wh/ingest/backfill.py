@@ -458,6 +458,7 @@ def _land_monthly(
     from aemo_wh.errors import BadSourceFile
     from aemo_wh.ingest.run import max_uncompressed, parse_types, publisher_of, sha256_of, with_source_file
     from aemo_wh.ingest.sources import SOURCES
+    from aemo_wh.ingest.staging import staged_chunks
     from aemo_wh.nemweb.mms_csv import concat_by_name
     from aemo_wh.nemweb.mms_stream import iter_table_chunks
 
@@ -473,7 +474,7 @@ def _land_monthly(
             rows[name] = rows.get(name, 0) + n
             progress.rows_added(n)
 
-    with wh.writer() as writer:
+    with wh.writer() as writer, staged_chunks(writer.root) as staged:
         try:
             for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=f.name, types=parse_types(),
                                                 max_uncompressed=max_uncompressed(settings)):  # fmt: skip
@@ -490,14 +491,15 @@ def _land_monthly(
                     continue
                 ready, rest = _split_finished_days(table, spec)
                 held[spec.name] = (spec, rest)
-                if ready.num_rows:
-                    publish(writer, spec, ready)
+                if ready.num_rows:  # staged: published only once the whole file has parsed
+                    staged.add(spec, writer.validate(spec, ready))
                 del chunk, table, ready
                 # Arrow's allocator keeps freed chunk buffers; without this a month peaked ~100 MB higher.
                 pool.release_unused()
             for spec, rest in held.values():
                 if rest.num_rows:
-                    publish(writer, spec, rest)
+                    staged.add(spec, writer.validate(spec, rest))
+            staged.publish(lambda spec, table: publish(writer, spec, table))
         except BadSourceFile as exc:
             writer.quarantine(
                 path, name=f.name, reason=exc.msg, source=src.name, url=f.url, size=size, sha256=sha

@@ -27,6 +27,7 @@ import pyarrow as pa
 from aemo_wh.config import Settings
 from aemo_wh.errors import BadSourceFile, ConfigError, NemwebFetchError
 from aemo_wh.ingest.sources import SOURCES, Source, source_for
+from aemo_wh.ingest.staging import staged_chunks
 from aemo_wh.log import get_logger
 from aemo_wh.nemweb.client import FileGone, NemwebClient
 from aemo_wh.nemweb.listing import ListingEntry
@@ -465,45 +466,54 @@ class _Pass:
         self.report.quarantined.append((name, reason))
 
     def _land_streaming(self, path: Path, name: str, src: Source | None) -> tuple[dict[str, int], str, str]:
-        """Publish a large single-table file chunk by chunk (bounded memory)."""
+        """Land a large single-table file chunk by chunk (bounded memory), all or nothing.
+
+        The chunks are parsed and conformed into staging first (ingest/staging.py) and published only
+        once the whole file has parsed, so a bad value in its last row lands none of it."""
+        from aemo_wh.nemweb.mms_csv import concat_by_name
+
         cap = max_uncompressed(self.settings)
-        verify_footer(path, name, cap)  # a truncated monthly file is rejected before any chunk lands
+        verify_footer(path, name, cap)  # a truncated monthly file is rejected before it is parsed
         index = _spec_index()
         rows: dict[str, int] = {}
         source_name = src.name if src else "unknown"
-        held: list[tuple[TableSpec, pa.Table]] = []  # parsed chunks not yet published
+        held: list[tuple[TableSpec, pa.Table]] = []  # parsed chunks not yet staged
+        pool = pa.default_memory_pool()
+        with staged_chunks(self.writer.root) as staged:
 
-        def publish_held() -> None:
-            from aemo_wh.nemweb.mms_csv import concat_by_name
+            def stage_held() -> None:
+                by_spec: dict[str, tuple[TableSpec, list[pa.Table]]] = {}
+                for spec, t in held:
+                    by_spec.setdefault(spec.name, (spec, []))[1].append(t)
+                held.clear()
+                for spec, ts in by_spec.values():
+                    staged.add(spec, self.writer.validate(spec, with_source_file(concat_by_name(ts), name)))
+                # hand freed chunk memory back to the OS between chunks: ~300 -> ~275 MB peak RSS
+                pool.release_unused()
 
-            by_spec: dict[str, tuple[TableSpec, list[pa.Table]]] = {}
-            for spec, t in held:
-                by_spec.setdefault(spec.name, (spec, []))[1].append(t)
-            held.clear()
-            batch = [(spec, with_source_file(concat_by_name(ts), name)) for spec, ts in by_spec.values()]
-            for table, n in self.writer.publish_batch(batch, source_file=name).items():
-                rows[table] = rows.get(table, 0) + n
-            batch.clear()
-            # hand freed chunk memory back to the OS between publishes: ~300 -> ~275 MB peak RSS
-            pa.default_memory_pool().release_unused()
+            def publish(spec: TableSpec, table: pa.Table) -> None:
+                for t, n in self.writer.publish_batch([(spec, table)], source_file=name).items():
+                    rows[t] = rows.get(t, 0) + n
+                pool.release_unused()
 
-        for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name, types=parse_types(),
-                                            max_uncompressed=cap):  # fmt: skip
-            hit = _spec_for(index, key, src)
-            if hit is None:
-                continue
-            owner, spec = hit
-            if spec.name in owner.transforms:
-                logger.warning(
-                    "%s: table %s needs the whole file; not landed when streaming", name, spec.name
-                )
-                continue
-            source_name = owner.name
-            held.append((spec, chunk))
-            if sum(t.num_rows for _s, t in held) >= STREAM_PUBLISH_ROWS:
-                publish_held()
-        if held:
-            publish_held()
+            for key, chunk in iter_table_chunks(path, chunk_bytes=CHUNK_BYTES, name=name, types=parse_types(),
+                                                max_uncompressed=cap):  # fmt: skip
+                hit = _spec_for(index, key, src)
+                if hit is None:
+                    continue
+                owner, spec = hit
+                if spec.name in owner.transforms:
+                    logger.warning(
+                        "%s: table %s needs the whole file; not landed when streaming", name, spec.name
+                    )
+                    continue
+                source_name = owner.name
+                held.append((spec, chunk))
+                if sum(t.num_rows for _s, t in held) >= STREAM_PUBLISH_ROWS:
+                    stage_held()
+            if held:
+                stage_held()
+            staged.publish(publish)  # the whole file parsed: now it lands
         return rows, publisher_of(path), source_name
 
 

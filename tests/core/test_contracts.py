@@ -209,6 +209,30 @@ def test_a_streamed_file_without_its_footer_is_quarantined(
     assert counts["unit_scada"] == GOOD_ROWS
 
 
+def test_a_streamed_file_with_a_bad_value_in_its_last_row_lands_none_of_it(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MMSDM months are parsed chunk by chunk; the chunks are staged and land only when the whole
+    file has parsed, so the rows before a bad value are not published either."""
+    from aemo_wh.ingest import run as ingest_run
+
+    monkeypatch.setattr(ingest_run, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(ingest_run, "CHUNK_BYTES", 4000)
+    monkeypatch.setattr(ingest_run, "STREAM_PUBLISH_ROWS", 50)
+    last = SCADA.rindex(b"\nD,") + 1
+    cells = SCADA[last:].split(b"\n", 1)[0].split(b",")
+    cells[6] = b"oops"
+    bad = SCADA[:last] + b",".join(cells) + SCADA[last:][SCADA[last:].index(b"\n"):]
+    report, counts = _ingest(settings, _write(tmp_path, SCADA_NAME, bad))
+    reason = _quarantined(report, SCADA_NAME)
+    assert "'oops'" in reason and f"line {_line_of(bad, b'oops')}" in reason
+    assert counts["unit_scada"] == GOOD_ROWS
+    assert not list((settings.warehouse_dir / "_staging").glob("*.arrow"))
+    other = SCADA_NAME.replace("506.CSV", "507.CSV")  # the same rows, unbroken, land whole in 10 chunks
+    good = ingest_files([_write(tmp_path, other, SCADA)], settings)
+    assert good.loaded == [other] and _views_answer(settings)["unit_scada"] == GOOD_ROWS + SCADA_ROWS
+
+
 def _bomb(tmp_path: Path, name: str, head: bytes, mib: int, line: bytes = b"") -> Path:
     """A zip whose one CSV member expands to `head` + `mib` MiB of `line` repeated (default NUL bytes)."""
     path = tmp_path / "in" / name
