@@ -173,7 +173,7 @@ def test_data_quality_sees_trading_price_at_five_minutes(demo_root: Path) -> Non
 
 def test_rooftop_view_uses_measurement_rows_only(demo_root: Path) -> None:
     """SATELLITE rows land next to MEASUREMENT ones, but rooftop_5min (and so every dashboard
-    number) comes from MEASUREMENT alone: the same half-hour points and the same energy."""
+    number) comes from MEASUREMENT alone: the same half-hour means and the same energy."""
     from aemo_wh.views import connect, refresh
 
     con = connect(demo_root / "warehouse")
@@ -190,13 +190,9 @@ def test_rooftop_view_uses_measurement_rows_only(demo_root: Path) -> None:
     satellite = {(t, r): p for t, r, kind, p in raw if kind == "SATELLITE"}
     assert satellite.keys() == measured.keys() and len(measured) > 5 * 40
     assert sum(satellite[k] != measured[k] for k in measured) > 5 * 10  # the test could tell them apart
-    assert all(view[k] == p for k, p in measured.items())  # each half-hour point is the MEASUREMENT value
-    # energy: the view's 5-minute MW / 12 = the interpolation of the MEASUREMENT points, computed here
-    energy = 0.0
-    for r in {r for _, r in measured}:
-        pts = sorted((t, p) for (t, rr), p in measured.items() if rr == r)
-        for (t, v), nxt in zip(pts, [*pts[1:], None], strict=True):
-            joined = nxt is not None and nxt[0] == t + dt.timedelta(minutes=30)
-            energy += sum(v + j * (nxt[1] - v) / 6 if joined else v for j in range(6)) / 12
+    for (t, r), p in measured.items():  # each half hour's six 5-min values average to MEASUREMENT's
+        six = [view[(t - dt.timedelta(minutes=25 - 5 * j), r)] for j in range(6)]
+        assert abs(sum(six) / 6 - p) < 1e-6 * max(p, 1.0)
+    energy = sum(measured.values()) / 2  # MWh: each half-hourly mean MW over half an hour
     assert len(view) == 6 * len(measured)
     assert abs(sum(view.values()) / 12 - energy) < 1e-6 * max(energy, 1.0)
