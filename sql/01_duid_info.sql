@@ -15,7 +15,9 @@
 --           dispatch_type are matched case-insensitively. `aemo-wh registry show` validates the file.
 --           is_historical marks history-layer units (not in the current registration list): they
 --           classify backfilled SCADA; utilisation counts a unit's capacity only in the intervals
---           it reports SCADA, so retired units add nothing to today's fleet.
+--           it reports SCADA, so retired units add nothing to today's fleet. classification is AEMO's
+--           (Scheduled / Semi-Scheduled / Non-Scheduled, footnote marks kept); demand_class says how
+--           TOTALDEMAND counts the unit ('scheduled' | 'non-scheduled', see below).
 
 create or replace view _duid_info_calc as
 with
@@ -41,7 +43,8 @@ overrides as (
         any_value(nullif(trim(o.technology), '')) as technology,
         any_value(fc.fuel_class) as fuel_class,
         any_value(try_cast(nullif(trim(o.registered_capacity_mw), '') as double)) as registered_capacity_mw,
-        any_value(try_cast(nullif(trim(o.max_capacity_mw), '') as double)) as max_capacity_mw
+        any_value(try_cast(nullif(trim(o.max_capacity_mw), '') as double)) as max_capacity_mw,
+        any_value(nullif(trim(o.classification), '')) as classification
     from overrides_raw as o
     left join fuel_classes as fc on lower(trim(o.fuel_class)) = lower(fc.fuel_class) and fc.is_unit_class
     where coalesce(trim(o.duid), '') <> ''
@@ -54,6 +57,7 @@ history as (
         h.fuel_source, h.technology, h.fuel_class,
         try_cast(h.registered_capacity_mw as double) as registered_capacity_mw,
         try_cast(h.max_capacity_mw as double) as max_capacity_mw,
+        cast(null as varchar) as classification,  -- OpenNEM has none: demand_class infers it
         true as is_historical
     from read_csv(getvariable('duid_history_file'), header = true, comment = '#', all_varchar = true) as h
     anti join _registry_base as r on r.duid = h.duid
@@ -77,13 +81,29 @@ final as (
         coalesce(o.fuel_class, b.fuel_class, 'Other') as fuel_class,
         coalesce(o.registered_capacity_mw, b.registered_capacity_mw) as registered_capacity_mw,
         coalesce(o.max_capacity_mw, b.max_capacity_mw) as max_capacity_mw,
+        coalesce(o.classification, b.classification) as classification,
         o.duid is not null as is_overridden,
         coalesce(b.is_historical, false) as is_historical
     from layered as b
     full outer join overrides as o on o.duid = b.duid
 )
 
-select * from final;
+select
+    *,
+    -- How AEMO's TOTALDEMAND counts the unit. 'Non-Scheduled*' (AEMO's footnote: the older SA wind farms,
+    -- Wattle Point, Starfish Hill, Cathedral Rocks, Lake Bonney 1, Mt Millar, Canunda) is counted with
+    -- the scheduled units: measured on 2025-12-27 00:05 their 160 MW close SA1's balance (-11.8 % -> -0.2 %).
+    -- A unit without a classification (history layer, overrides) is inferred: loads, batteries and
+    -- units of 30 MW or more are scheduled (the NER's registration threshold), smaller ones not.
+    case
+        when lower(replace(classification, ' ', '')) in ('scheduled', 'semi-scheduled', 'non-scheduled*')
+          or lower(replace(classification, ' ', '')) like 'scheduled%'
+          or lower(replace(classification, ' ', '')) like 'semi-scheduled%' then 'scheduled'
+        when lower(classification) like 'non-scheduled%' then 'non-scheduled'
+        when dispatch_type in ('load', 'bidirectional') or registered_capacity_mw >= 30 then 'scheduled'
+        else 'non-scheduled'
+    end as demand_class
+from final;
 
 -- Materialised per refresh: aemo_wh.views.refresh(con) re-runs this file when the overrides file
 -- changes (by content) or a registry is published, so every join to duid_info is a 600-row table.

@@ -22,6 +22,8 @@ select
     d.registered_capacity_mw,
     d.max_capacity_mw,
     d.dispatch_type,
+    d.classification,
+    d.demand_class,
     d.duid is not null as in_registry
 from unit_scada as s
 left join duid_info as d on d.duid = s.duid;

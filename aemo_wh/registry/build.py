@@ -31,6 +31,7 @@ SCHEMA: dict[str, Any] = {
     "fuel_class": pl.String,
     "registered_capacity_mw": pl.Float64,
     "max_capacity_mw": pl.Float64,
+    "classification": pl.String,
 }
 assert tuple(SCHEMA) == DUID_INFO_COLUMNS
 

@@ -32,6 +32,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "duid": ("duid",),
     "registered_capacity_mw": ("reg cap generation (mw)", "reg cap (mw)"),
     "max_capacity_mw": ("max cap generation (mw)", "max cap (mw)"),
+    "classification": ("classification",),  # Scheduled / Semi-Scheduled / Non-Scheduled (footnote marks kept)
 }
 REQUIRED = ("duid", "station_name", "region_id", "dispatch_type", "participant")
 
@@ -46,6 +47,7 @@ DUID_INFO_COLUMNS = (
     "fuel_class",
     "registered_capacity_mw",
     "max_capacity_mw",
+    "classification",
 )
 
 
@@ -127,6 +129,7 @@ def read_workbook(path: Path) -> list[dict[str, Any]]:
                 ),
                 "registered_capacity_mw": _number(get("registered_capacity_mw")),
                 "max_capacity_mw": _number(get("max_capacity_mw")),
+                "classification": _text(get("classification")),
             }
             if duid in out:
                 _merge(out[duid], row)
