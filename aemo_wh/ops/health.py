@@ -64,6 +64,7 @@ class HealthReport:
     exit_code: int
     problem: str = ""
     last_check: dict | None = None  # `aemo-wh check`'s last result: checked_at, ok, problems
+    balance: list[dict] = field(default_factory=list)  # balance_quality: newest day's residual per region
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -88,6 +89,7 @@ def check_health(
         quarantined, errors, last_error = _ledger_summary(root)
         _attach_source_errors(root, results)
         checked = last_check(root)
+        balance = _balance(settings)
     except WarehouseUnreadable as exc:
         return HealthReport(now.isoformat(sep=" "), str(root), [], 0, 0, None, UNREADABLE, str(exc))
     # An empty table beside populated ones is a source this warehouse does not collect (e.g.
@@ -104,7 +106,29 @@ def check_health(
         exit_code=UNHEALTHY if bad else HEALTHY,
         problem="; ".join(f"{t.table}: {t.status}" for t in bad),
         last_check={k: checked.get(k) for k in ("checked_at", "ok", "problems")} if checked else None,
+        balance=balance,
     )
+
+
+BALANCE_FLAG_PCT = 5.0  # a region's mean residual beyond this points at a registry / mapping error
+
+
+def _balance(settings: Settings) -> list[dict]:
+    """The newest day's energy balance per region (view balance_quality); [] when there is no data."""
+    from aemo_wh import views
+
+    try:
+        con = views.connect(settings)
+    except Exception as exc:  # noqa: BLE001 - the balance is a diagnostic; health's verdict stands without it
+        logger.warning("health: energy balance unavailable: %s", exc)
+        return []
+    try:
+        cur = con.execute("select * from balance_quality")
+        names = [d[0] for d in cur.description]
+        return [{k: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v) for k, v in zip(names, row, strict=True)}
+                for row in cur.fetchall()]  # fmt: skip
+    finally:
+        con.close()
 
 
 def _table_health(
@@ -236,6 +260,18 @@ def render_text(report: HealthReport) -> str:
             e = t.last_error
             lines.append(f"{'':<28}last error: {e['file']} ({e['status']} at {e['at']}): {e['error']}")
     lines.append(f"quarantined files: {report.quarantined_files}; files with errors: {report.error_files}")
+    if report.balance:
+        lines.append("energy balance, newest day (scheduled SCADA + net import vs TOTALDEMAND, % of demand):")
+        for b in report.balance:
+            mean = b["mean_residual_pct"]
+            flag = ""
+            if mean is not None and abs(mean) > BALANCE_FLAG_PCT:
+                flag = "  <- far from 0: a DUID in the wrong region or missing? (`aemo-wh registry unknown`)"
+            worst = b["max_abs_residual_pct"]
+            lines.append(
+                f"  {b['region_id']:<6} mean {_pct(mean)}  worst |{'-' if worst is None else f'{worst:.2f}'}|  "
+                f"incl. non-scheduled {_pct(b['mean_residual_nonsched_pct'])}  over {b['intervals']} intervals{flag}"
+            )
     c = report.last_check
     if c is None:
         lines.append("contract check: never run (`aemo-wh check`)")
@@ -247,6 +283,10 @@ def render_text(report: HealthReport) -> str:
         lines.append(f"last error: {e['file']} ({e['status']} at {e['at']}): {e['error']}")
     lines.append("HEALTHY" if report.exit_code == HEALTHY else f"UNHEALTHY: {report.problem}")
     return "\n".join(lines)
+
+
+def _pct(v: float | None) -> str:
+    return "   -  " if v is None else f"{v:+6.2f}"
 
 
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:

@@ -29,7 +29,7 @@ logger = get_logger(__name__)
 
 BANNER_VIEWS = (
     "duid_info unit_generation region_price rooftop_5min interconnector_flow region_net_flow "
-    "fuel_stack utilisation unit_revenue energy_balance unknown_duids data_quality; "
+    "fuel_stack utilisation unit_revenue energy_balance unknown_duids data_quality balance_quality; "
     "macros price_pivot(start, end), capacity_factor(start, end)"
 )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from aemo_wh.cli import main
-from aemo_wh.ops.health import HEALTHY, UNHEALTHY, UNREADABLE, check_health, time_tables
+from aemo_wh.ops.health import HEALTHY, UNHEALTHY, UNREADABLE, check_health, render_text, time_tables
 
 from .conftest import OPS_DATA
 
@@ -145,3 +146,31 @@ def test_real_scada_file_and_quarantine_are_reported(settings, tmp_path):
     assert report.last_error["file"] == bad.name and report.last_error["status"] == "quarantined"
     assert scada.source == "dispatch_scada" and scada.quarantined_files == 1
     assert scada.last_error["file"] == bad.name
+
+
+def test_health_shows_the_newest_days_energy_balance_per_region(tmp_path: Path) -> None:
+    """Issue 13: a mapping error is visible without SQL (view balance_quality, newest day)."""
+    from aemo_wh.config import Settings
+    from aemo_wh.ingest.run import ingest_files
+
+    core = Path(__file__).resolve().parents[1] / "data" / "core"
+    settings = Settings(root=tmp_path).with_overrides(paths={"warehouse": tmp_path / "wh", "logs": tmp_path / "logs"})
+    ingest_files([core / "dispatch_scada" / "sample_dispatchscada.csv", core / "dispatchis" / "sample_dispatchis.csv"],
+                 settings)  # fmt: skip
+    report = check_health(settings, now=dt.datetime(2025, 12, 27, 0, 10))
+    by_region = {b["region_id"]: b for b in report.balance}
+    assert sorted(by_region) == ["NSW1", "QLD1", "SA1", "TAS1", "VIC1"]
+    assert all(abs(b["mean_residual_pct"]) <= 3.5 and b["intervals"] == 1 for b in by_region.values())
+    text = render_text(report)
+    assert "energy balance, newest day" in text and "far from 0" not in text
+    # a mapping error: the user's overrides put Bayswater (all its running units) in QLD
+    rows = [line.split(",") for line in (core / "dispatch_scada" / "sample_dispatchscada.csv").read_text().splitlines()
+            if line.startswith("D,")]  # fmt: skip
+    bayswater = {r[5]: float(r[6]) for r in rows if r[5].startswith("BW0") and float(r[6]) > 0}
+    assert sum(bayswater.values()) > 900  # ~15 % of NSW demand that night
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("duid,region_id\n" + "".join(f"{d},QLD1\n" for d in bayswater))
+    moved = check_health(settings.with_overrides(paths={"overrides": overrides}), now=dt.datetime(2025, 12, 27, 0, 10))
+    nsw = next(b for b in moved.balance if b["region_id"] == "NSW1")
+    assert nsw["mean_residual_pct"] < -5
+    assert "NSW1" in render_text(moved) and "far from 0" in render_text(moved)

@@ -15,7 +15,7 @@ from aemo_wh.ops.shell import cmd_sql, duckdb_cli, init_script
 
 VIEWS = [
     "duid_info", "unit_generation", "region_price", "rooftop_5min", "interconnector_flow", "region_net_flow",
-    "fuel_stack", "utilisation", "unit_revenue", "energy_balance", "unknown_duids", "data_quality",
+    "fuel_stack", "utilisation", "unit_revenue", "energy_balance", "unknown_duids", "data_quality", "balance_quality",
 ]
 
 
