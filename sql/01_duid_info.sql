@@ -95,11 +95,12 @@ select
     -- the scheduled units: measured on 2025-12-27 00:05 their 160 MW close SA1's balance (-11.8 % -> -0.2 %).
     -- A unit without a classification (history layer, overrides) is inferred: loads, batteries and
     -- units of 30 MW or more are scheduled (the NER's registration threshold), smaller ones not.
+    -- The same rule in Python: aemo_wh/registry/demand_class.py (the demo simulator; a test keeps them equal).
     case
         when lower(replace(classification, ' ', '')) in ('scheduled', 'semi-scheduled', 'non-scheduled*')
           or lower(replace(classification, ' ', '')) like 'scheduled%'
           or lower(replace(classification, ' ', '')) like 'semi-scheduled%' then 'scheduled'
-        when lower(classification) like 'non-scheduled%' then 'non-scheduled'
+        when lower(replace(classification, ' ', '')) like 'non-scheduled%' then 'non-scheduled'
         when dispatch_type in ('load', 'bidirectional') or registered_capacity_mw >= 30 then 'scheduled'
         else 'non-scheduled'
     end as demand_class

@@ -47,7 +47,7 @@ logger = get_logger(__name__)
 META = ".demo_mirror.json"
 UNITS = ".demo_units.parquet"
 DEFAULT_SEED = 2026
-MIRROR_STREAMS = 3  # bumped when what a mirror publishes changes: `demo up` rebuilds an older mirror
+MIRROR_STREAMS = 4  # bumped when what a mirror publishes changes: `demo up` rebuilds an older mirror
 # rather than catching it up (2: TradingIS and rooftop SATELLITE files; 3: daily bundles cut by file
 # time, smoothed weather - an old history continued by the new simulator would step at the seam)
 
@@ -176,7 +176,7 @@ def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> d
         if ts == republished:
             out["scada"].append(writers.scada_file(ts, duids, _revise(vals, duids, sim, i), republish_delay_min=45))
         out["dispatchis"].append(writers.dispatchis_file(ts, writers.DispatchValues(
-            price=sim.price[i], demand=sim.demand[i], available=sim.available[i],
+            price=sim.price[i], demand=sim.demand[i], nonscheduled=sim.nonscheduled[i], available=sim.available[i],
             dispatchable_gen=sim.dispatchable_gen[i], dispatchable_load=sim.dispatchable_load[i],
             net_interchange=-nettarget[i] + sim.loss_share[i], intermittent=sim.intermittent[i],
             metered=sim.metered[i], target=sim.target[i], losses=sim.mwlosses[i], marginal=sim.marginal[i],

@@ -3,7 +3,9 @@
 Units are the real DUIDs of the registry (region, fuel class, capacity); only MW is invented.
 Each interval is balanced per region by construction:
 
-    sum(unit MW, loads negative) + metered net import = TOTALDEMAND + allocated link losses
+    sum(unit MW, loads negative) + metered net import = DEMAND_AND_NONSCHEDGEN + allocated link losses
+
+and TOTALDEMAND is that less the non-scheduled units' MW, as AEMO counts it (registry demand_class).
 
 How: weather drives solar, wind and rooftop PV (rooftop lowers TOTALDEMAND, the operational
 demand); coal follows smoothed net demand with ramp limits and random outages; batteries and
@@ -39,6 +41,7 @@ from aemo_wh.demo.weather import (
     rooftop_pv,
     simulate_weather,
 )
+from aemo_wh.registry.demand_class import demand_class
 
 UNKNOWN_DUID = "XNEWSF1"  # a new solar farm the registry does not know yet (unknown-DUID alert)
 UNKNOWN_CAPACITY_MW = 30.0
@@ -90,11 +93,20 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("max_capacity_mw") > 0).then(pl.col("max_capacity_mw")),
     )
     df = (
-        duid_info.select("duid", "region_id", "fuel_class", "dispatch_type", "registered_capacity_mw", "max_capacity_mw")
+        duid_info.with_columns(
+            classification=pl.col("classification") if "classification" in duid_info.columns else pl.lit(None, pl.String)
+        )
+        .select("duid", "region_id", "fuel_class", "dispatch_type", "registered_capacity_mw", "max_capacity_mw",
+                "classification")  # fmt: skip
         .with_columns(
             capacity_mw=cap.clip(upper_bound=3000.0),
             role=pl.struct("fuel_class", "dispatch_type").map_elements(
                 lambda s: unit_role(s["fuel_class"], s["dispatch_type"]), return_dtype=pl.String
+            ),
+            scheduled=pl.struct("classification", "dispatch_type", "registered_capacity_mw").map_elements(
+                lambda s: demand_class(s["classification"], s["dispatch_type"], s["registered_capacity_mw"])
+                == "scheduled",
+                return_dtype=pl.Boolean,
             ),
         )
         .filter(
@@ -105,7 +117,7 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
             & ~pl.col("duid").is_in(list(NOT_UNITS))
         )
         .unique("duid", keep="first")
-        .select("duid", "region_id", "role", "capacity_mw")
+        .select("duid", "region_id", "role", "capacity_mw", "scheduled")
         .with_columns(registered=pl.lit(True))
     )
     if df.height == 0:
@@ -114,7 +126,7 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"{UNKNOWN_DUID} is in the registry; pick another unknown DUID")
     extra = pl.DataFrame(
         {"duid": [UNKNOWN_DUID], "region_id": ["NSW1"], "role": ["solar"],
-         "capacity_mw": [UNKNOWN_CAPACITY_MW], "registered": [False]}
+         "capacity_mw": [UNKNOWN_CAPACITY_MW], "scheduled": [False], "registered": [False]}
     )  # fmt: skip
     return pl.concat([df, extra]).sort("duid")
 
@@ -124,9 +136,9 @@ class Simulation:
     """Everything the writers need, as arrays over (interval, unit | region | link)."""
 
     times: np.ndarray  # (n,) datetime64[s] interval ends, NEM time
-    units: pl.DataFrame  # duid, region_id, role, capacity_mw, registered
+    units: pl.DataFrame  # duid, region_id, role, capacity_mw, scheduled, registered
     scada: np.ndarray  # (n, units) MW; loads positive consumption, BDUs signed
-    demand: np.ndarray  # (n, regions) TOTALDEMAND
+    demand: np.ndarray  # (n, regions) what every registered unit + net import meets (DEMAND_AND_NONSCHEDGEN)
     rooftop: np.ndarray  # (n, regions) rooftop PV MW at each interval end
     price: np.ndarray  # (n, regions) RRP
     metered: np.ndarray  # (n, links) METEREDMWFLOW
@@ -138,6 +150,7 @@ class Simulation:
     available: np.ndarray  # (n, regions) AVAILABLEGENERATION
     dispatchable_gen: np.ndarray  # (n, regions) scheduled generation (flex + coal)
     dispatchable_load: np.ndarray  # (n, regions) load consumption incl. battery charging
+    nonscheduled: np.ndarray  # (n, regions) MW of non-scheduled units: TOTALDEMAND = demand - this
     intermittent: np.ndarray  # (n, regions) wind + solar
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -300,6 +313,7 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
         dispatchable_gen=_by_region(out * (flex_m | is_("coal")), ri),
         dispatchable_load=_by_region(np.where(load_sign < 0, out, np.minimum(out, 0) * -1) * registered, ri),
         intermittent=_by_region(out * (is_("solar") | is_("wind")) * registered, ri),
+        nonscheduled=_by_region(out * load_sign * (registered & ~units["scheduled"].to_numpy()), ri),
         extras={"curtailed": curtailed, "shortfall": shortfall, "util": util},
     )
 

@@ -149,7 +149,8 @@ class DispatchValues:
     """One interval's DispatchIS numbers, already chosen by the model (per region / link / pair)."""
 
     price: Sequence[float]  # per region
-    demand: Sequence[float]
+    demand: Sequence[float]  # DEMAND_AND_NONSCHEDGEN (every unit + net import)
+    nonscheduled: Sequence[float]  # MW of non-scheduled units: TOTALDEMAND = demand - nonscheduled
     available: Sequence[float]
     dispatchable_gen: Sequence[float]
     dispatchable_load: Sequence[float]
@@ -177,7 +178,7 @@ def dispatchis_file(ts: dt.datetime, v: DispatchValues) -> SourceFile:
                                       "PRE_AP_ENERGY_PRICE": p, "LASTCHANGED": lc}))  # fmt: skip
     body.append(formats.DISPATCHIS_I_ROWS["REGIONSUM"])
     for i, r in enumerate(REGIONS):
-        d = v.demand[i]
+        d = v.demand[i] - v.nonscheduled[i]  # TOTALDEMAND: met by scheduled + semi-scheduled units
         body.append(_row("REGIONSUM", r, {
             "SETTLEMENTDATE": t, "DISPATCHINTERVAL": di, "TOTALDEMAND": number(d, 2),
             "AVAILABLEGENERATION": number(v.available[i]), "DEMANDFORECAST": number(0.0),
@@ -186,7 +187,7 @@ def dispatchis_file(ts: dt.datetime, v: DispatchValues) -> SourceFile:
             "NETINTERCHANGE": number(v.net_interchange[i], 2), "LASTCHANGED": lc,
             "INITIALSUPPLY": number(d), "CLEAREDSUPPLY": number(d, 2),
             "TOTALINTERMITTENTGENERATION": number(v.intermittent[i]),
-            "DEMAND_AND_NONSCHEDGEN": number(d + 0.02 * v.intermittent[i]),
+            "DEMAND_AND_NONSCHEDGEN": number(v.demand[i], 2),
             "UIGF": number(v.intermittent[i] * 1.03), "SEMISCHEDULE_CLEAREDMW": number(v.intermittent[i]),
             "SEMISCHEDULE_COMPLIANCEMW": number(0.0),
         }))  # fmt: skip

@@ -97,3 +97,18 @@ def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"<html>403 Forbidden</html>")
     with pytest.raises(AemoWhError, match="cannot read registration workbook"):
         read_workbook(bad)
+
+
+def test_the_python_demand_class_is_the_sql_one(con) -> None:  # noqa: ANN001
+    """aemo_wh/registry/demand_class.py (the demo simulator's) and duid_info.demand_class (the views')
+    say the same for every unit of the registry."""
+    from aemo_wh.registry.demand_class import demand_class
+
+    rows = con.execute(
+        "select duid, classification, dispatch_type, registered_capacity_mw, demand_class from duid_info"
+    ).fetchall()
+    assert len(rows) > 500
+    assert {r[4] for r in rows} == {"scheduled", "non-scheduled"}
+    assert [r[0] for r in rows if demand_class(r[1], r[2], r[3]) != r[4]] == []
+    by_class = {r[1] for r in rows if r[1]}
+    assert {"Scheduled", "Semi-Scheduled", "Non-Scheduled", "Non-Scheduled*"} <= by_class
