@@ -63,6 +63,7 @@ class DashboardSettings:
     refresh_s: int = 30
     basic_auth_user: str = ""
     basic_auth_password: str = field(default="", repr=False)  # env only; kept out of repr() and logs
+    allow_anonymous: bool = False  # serve a non-loopback address without a login (else refused)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,36 @@ def _coerce(value: str, typ: Any, where: str) -> Any:
                     out[k.strip()] = int(v)
             return out
     except ValueError as exc:
-        raise ConfigError(f"{where}: cannot read {value!r} as {typ}", hint=str(exc)) from exc
+        raise ConfigError(f"{where} must be {_KIND.get(typ, typ)}, got {value!r}", hint=str(exc)) from exc
     return value
+
+
+_KIND = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a path (a string)"}
+_KINDS = {bool: "true/false values", int: "integers", float: "numbers", str: "strings", Path: "paths (strings)"}
+
+
+def _type_problem(value: Any, typ: Any) -> str | None:
+    """What `value` (from TOML) should have been for a field of type `typ`, or None when it fits."""
+    origin = typing.get_origin(typ)
+    if origin is list:
+        (inner,) = typing.get_args(typ)
+        want = f"a list of {_KINDS.get(inner, inner)}"
+        return want if not isinstance(value, list) or any(_type_problem(v, inner) for v in value) else None
+    if origin is dict:
+        _k, inner = typing.get_args(typ)
+        want = f"a table of {_KINDS.get(inner, inner)}"
+        return want if not isinstance(value, dict) or any(_type_problem(v, inner) for v in value.values()) else None
+    if typ is bool:
+        ok = isinstance(value, bool)
+    elif typ is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif typ is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif typ in (str, Path):
+        ok = isinstance(value, str)
+    else:
+        return None
+    return None if ok else _KIND[typ]
 
 
 def _section_types(cls: type) -> dict[str, Any]:
@@ -196,6 +225,13 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
                 raise ConfigError(
                     f"{config_file}: [{name}] {key} is a secret and may not be in a file",
                     hint=f"Set {env_name} in the environment or in .env instead.",
+                )
+        for key, value in given.items():
+            want = _type_problem(value, fields[key])
+            if want:
+                raise ConfigError(
+                    f"[{name}] {key} must be {want}, got {value!r} (in {config_file})",
+                    hint="Fix the value in that file (TOML: numbers unquoted, strings in quotes, true/false).",
                 )
         values = dict(given)
         for key, ftyp in fields.items():

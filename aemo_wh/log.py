@@ -21,13 +21,22 @@ def get_logger(name: str) -> logging.Logger:
 
 
 def configure_logging(log_file: Path, level: int = logging.INFO, stderr: bool = True) -> None:
-    """Attach the rotating file handler (and stderr) to the `aemo_wh` and `dashboard` loggers."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    """Attach the rotating file handler (and stderr) to the `aemo_wh` and `dashboard` loggers.
+
+    A log folder that cannot be created or written (a read-only disk, a path under a file) does not
+    stop the command: it logs to stderr only, after one warning naming the path and the reason.
+    """
     fmt = logging.Formatter(FORMAT)
-    handlers: list[logging.Handler] = [
-        logging.handlers.RotatingFileHandler(log_file, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
-    ]
-    if stderr:
+    handlers: list[logging.Handler] = []
+    problem = ""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(log_file, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
+        )
+    except OSError as exc:
+        problem = f"{type(exc).__name__}: {exc.strerror or exc}"
+    if stderr or problem:
         handlers.append(logging.StreamHandler(sys.stderr))
     for h in handlers:
         h.setFormatter(fmt)
@@ -40,3 +49,8 @@ def configure_logging(log_file: Path, level: int = logging.INFO, stderr: bool = 
             logger.addHandler(h)
         logger.setLevel(level)
         logger.propagate = False
+    if problem:
+        logging.getLogger("aemo_wh.log").warning(
+            "cannot write the log file %s (%s): logging to stderr only; set paths.logs "
+            "(AEMO_WH_PATHS_LOGS) to a folder that can be created", log_file, problem,
+        )

@@ -3,7 +3,9 @@
 One process serves every browser session from one `Store` (one DuckDB connection and one
 query cache). Panel/Bokeh resources are served by this server (no CDN), so the page works
 offline. Basic auth is switched on when the address is not loopback and
-`[dashboard] basic_auth_user` + `AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD` are set.
+`[dashboard] basic_auth_user` + `AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD` are set; on such an address
+without a login the server refuses to start unless `--allow-anonymous` (or `[dashboard]
+allow_anonymous = true`) says the page is meant for everyone who can reach it.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ def register(sub: Any) -> None:
     p.add_argument("--address", default=None, help="bind address (default [dashboard] address, 127.0.0.1)")
     p.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default [paths] warehouse)")
     p.add_argument("--show", action="store_true", help="open a browser")
+    p.add_argument("--allow-anonymous", action="store_true",
+                   help="serve a non-loopback address without a login (default: refuse)")
     p.set_defaults(func=cmd_dashboard)
 
 
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    if args.allow_anonymous:
+        settings = settings.with_overrides(dashboard={"allow_anonymous": True})
     return serve(settings, args.port, args.address, warehouse=args.warehouse, show=args.show)
 
 
@@ -55,7 +61,14 @@ def basic_auth(settings: Settings, address: str) -> dict[str, str] | None:
             "dashboard basic auth needs both a user and a password",
             hint="Set [dashboard] basic_auth_user and AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD (env or .env).",
         )
-    logger.warning("dashboard on %s without basic auth: anyone who can reach it can read it", address)
+    if not d.allow_anonymous:
+        raise ConfigError(
+            f"refusing to serve the dashboard on {address} without a login: anyone who can reach it could read it",
+            hint="Set [dashboard] basic_auth_user and AEMO_WH_DASHBOARD_BASIC_AUTH_PASSWORD (env or .env) for a "
+            "login, or pass --allow-anonymous (or [dashboard] allow_anonymous = true) to serve everyone; "
+            "the default address 127.0.0.1 needs neither.",
+        )
+    logger.warning("dashboard on %s without basic auth (allow_anonymous): anyone who can reach it can read it", address)
     return None
 
 
@@ -81,11 +94,11 @@ def serve(
     root = settings.warehouse_dir
     if not root.is_dir():
         raise ConfigError(f"no warehouse at {root}", hint="Run `make ingest` (or `make demo`) first, or pass --warehouse.")
+    auth = basic_auth(settings, address)  # before the warm-up: a refused address fails at once
     register_tabs()
     store = Store(root, connect=lambda _root: views.connect(settings), refresh=views.refresh)
     refresh_s = float(settings.dashboard.refresh_s)
     logger.info("dashboard warm-up (every tab built once, heap frozen) took %.0f ms", warm_up(store))
-    auth = basic_auth(settings, address)
     origins = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     options: dict[str, Any] = dict(
         port=port, address=address, websocket_origin=origins if is_loopback(address) else ["*"],

@@ -7,6 +7,7 @@ one go instead of one per run.
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -26,13 +27,20 @@ def _where(key: str) -> str:
     return f"email.{key} ([email] {key} or {env_name(key)})"
 
 
+# RFC 5321 domain: dot-separated labels (one label is fine: `user@localhost`, a local relay's usual
+# form) or an address literal such as `[127.0.0.1]`.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])")
+
+
 def is_address(value: str) -> bool:
-    """True for a plain `user@domain` address (a display name is allowed)."""
+    """True for a plain `user@domain` address as RFC 5321 and local relays accept it (a display name
+    is allowed; `user@localhost` and `user@[127.0.0.1]` are addresses)."""
     _name, addr = parseaddr(value)
-    if not addr or "@" not in addr or " " in addr:
+    if not addr or "@" not in addr or any(c.isspace() for c in addr):
         return False
     local, _, domain = addr.rpartition("@")
-    return bool(local) and "." in domain.strip(".") and not domain.startswith(".")
+    return bool(local) and "@" not in local and _DOMAIN.fullmatch(domain) is not None
 
 
 def email_configured(email: EmailSettings) -> bool:

@@ -200,10 +200,13 @@ def _run_step(
 
 def _open(email: EmailSettings, port: int, timeout: float, on_step: Step) -> smtplib.SMTP:
     host = email.smtp_host
-    on_step("connect", f"{host}:{port} (security {email.security}, timeout {timeout:g} s)")
     if email.security == "ssl":
-        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(email))
-    return smtplib.SMTP(host, port, timeout=timeout)
+        conn: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(email))
+    else:
+        conn = smtplib.SMTP(host, port, timeout=timeout)
+    # reported only once it succeeded: "ok connect" right before "FAILED at connect" misled (issue 19)
+    on_step("connect", f"{host}:{port} (security {email.security}, timeout {timeout:g} s)")
+    return conn
 
 
 def _ehlo(conn: smtplib.SMTP, email: EmailSettings, on_step: Step) -> None:

@@ -100,9 +100,13 @@ def test_basic_auth_only_off_loopback(settings) -> None:
     configured = settings.with_overrides(dashboard={"basic_auth_user": "ana", "basic_auth_password": "s3cret"})
     assert basic_auth(configured, "127.0.0.1") is None
     assert basic_auth(configured, "0.0.0.0") == {"ana": "s3cret"}
-    assert basic_auth(settings, "0.0.0.0") is None  # warned, not refused
-    half = settings.with_overrides(dashboard={"basic_auth_user": "ana"})
     from aemo_wh.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="refusing to serve the dashboard on 0.0.0.0 without a login"):
+        basic_auth(settings, "0.0.0.0")  # issue 19: no login off loopback is refused, not just warned about
+    anyone = settings.with_overrides(dashboard={"allow_anonymous": True})
+    assert basic_auth(anyone, "0.0.0.0") is None  # said explicitly: served, with a warning
+    half = settings.with_overrides(dashboard={"basic_auth_user": "ana"})
 
     with pytest.raises(ConfigError):
         basic_auth(half, "0.0.0.0")

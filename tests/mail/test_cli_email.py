@@ -57,3 +57,25 @@ def test_email_outbox_lists_and_flushes(settings, smtp_server, run_cli, tmp_path
     assert flushed.returncode == 0, flushed.stdout + flushed.stderr
     assert "sent 1" in flushed.stdout and "outbox is empty" in flushed.stdout
     assert [r.message["Subject"] for r in srv.received] == ["Queued alert"]
+
+
+def test_a_refused_connect_is_not_reported_ok_first(run_cli, unused_port):
+    """Issue 19: "ok connect" stood right before "FAILED at connect"; a step says ok only once it succeeded."""
+    res = run_cli(["email", "test"], email={"smtp_host": "127.0.0.1", "smtp_port": unused_port, "security": "none",
+                                            "sender": "a@example.com", "recipients": ["b@example.com"]})  # fmt: skip
+    assert res.returncode == 2
+    assert "FAILED at connect" in res.stdout
+    assert "ok  connect" not in res.stdout
+
+
+def test_dotless_local_addresses_are_accepted_and_delivered(smtp_server, run_cli):
+    """`user@localhost` is what a local relay is usually given (RFC 5321 allows a one-label domain)."""
+    from aemo_wh.mail.settings import is_address
+
+    assert is_address("user@localhost") and is_address("ops <ops@[127.0.0.1]>") and is_address("a@b.example")
+    assert not any(is_address(a) for a in ("user", "user@", "@localhost", "a b@localhost", "a@-x", "a@b..c"))
+    srv = smtp_server("plain")
+    res = run_cli(["email", "test"], email=srv.email_settings(sender="aemo@localhost", recipients=["analyst@localhost"]))
+    assert res.returncode == 0, res.stdout + res.stderr
+    (got,) = srv.received
+    assert got.rcpt_tos == ["analyst@localhost"]
