@@ -15,13 +15,17 @@ import panel as pn
 import panel_material_ui as pmui
 from bokeh.models.widgets.tables import NumberFormatter
 
+NO_VALUE = "—"  # how every table shows "no value" (one sign everywhere, issue 19)
+
 
 def money(decimals: int = 0) -> NumberFormatter:
-    return NumberFormatter(format="$0,0" + ("." + "0" * decimals if decimals else ""), text_align="right")
+    return NumberFormatter(format="$0,0" + ("." + "0" * decimals if decimals else ""), text_align="right",
+                           nan_format=NO_VALUE, null_format=NO_VALUE)  # fmt: skip
 
 
 def number(decimals: int = 0) -> NumberFormatter:
-    return NumberFormatter(format="0,0" + ("." + "0" * decimals if decimals else ""), text_align="right")
+    return NumberFormatter(format="0,0" + ("." + "0" * decimals if decimals else ""), text_align="right",
+                           nan_format=NO_VALUE, null_format=NO_VALUE)  # fmt: skip
 
 
 def percent(decimals: int = 1) -> NumberFormatter:

@@ -49,6 +49,10 @@ PRICE_SORTER = JSCode(
     "function(a, b, aRow, bRow) { const p = r => { const d = r.getData();"
     " return d.generation_gwh ? d.revenue_musd * 1000 / d.generation_gwh : -Infinity; }; return p(aRow) - p(bRow); }"
 )
+# A unit without capacity (a pump, a battery's charging side) is 0 in the sums, shown as "—".
+CAPACITY_FORMATTER = JSCode(
+    "function(cell) { const v = cell.getValue(); const f = " + _FMT + "; return v ? f(v, 0) : '—'; }"
+)
 UTIL_FORMATTER = JSCode(
     "function(cell) { const d = cell.getData(); const f = " + _FMT + ";"
     " if (!d._capacity_gwh) { return '—'; } return f(100 * d.generation_gwh / d._capacity_gwh, 1); }"
@@ -66,7 +70,9 @@ def build_pivot_frame(flat: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
             "owner", "_capacity_gwh"]
     frame = frame.set_index(index)[cols].sort_index()
     frame.index = frame.index.set_names([*levels, "DUID"])
-    return frame
+    # The browser sums these up the tree (Bokeh's SumAggregator): one NaN child (a load has no
+    # capacity) made its region's Cap MW and Util % blank. A missing capacity adds nothing: 0.
+    return frame.fillna({c: 0.0 for c in SUMS})
 
 
 def make_pivot_table(frame: pd.DataFrame, shown: list[str]) -> pn.widgets.Tabulator:
@@ -77,14 +83,14 @@ def make_pivot_table(frame: pd.DataFrame, shown: list[str]) -> pn.widgets.Tabula
         hierarchical=True,
         aggregators={level: dict(SUMS) for level in levels[:-1]},
         formatters={
-            "generation_gwh": number(3), "revenue_musd": money(3), "capacity_mw": number(0),
+            "generation_gwh": number(3), "revenue_musd": money(3), "capacity_mw": CAPACITY_FORMATTER,
             "price_per_mwh": PRICE_FORMATTER, "utilisation_pct": UTIL_FORMATTER,
             "station": TEXT_FORMATTER, "owner": TEXT_FORMATTER,
         },
         configuration={"columns": [{"field": "price_per_mwh", "sorter": PRICE_SORTER}]},
         titles=TITLES,
         hidden_columns=hidden,
-        text_align={"price_per_mwh": "right", "utilisation_pct": "right"},
+        text_align={"price_per_mwh": "right", "utilisation_pct": "right", "capacity_mw": "right"},
         header_filters={"station": {"type": "input", "func": "like", "placeholder": "filter"},
                         "owner": {"type": "input", "func": "like", "placeholder": "filter"}},
         widths={"index": 260},
@@ -111,9 +117,26 @@ class PriceAnalysisTab(TabView):
         self.holder = pn.Column(sizing_mode="stretch_width")
         self._flat = pd.DataFrame()
         self.download = csv_button(lambda: self._flat, "price_pivot.csv")
+        for level in (self.level1, self.level2):  # before refresh_on: the options settle, then one refresh
+            level.param.watch(lambda _e: self._sync_levels(), "value")
+        self._sync_levels()
         self.refresh_on(self.level1, self.level2, self.level3, self.regions, self.fuels, self.columns, self.window)
         self.set_layout([self.level1, self.level2, self.level3, self.window, self.fuels, self.download],
                         [self.regions, self.columns, self.caption, self.holder])
+
+    def _sync_levels(self) -> None:
+        """Offer each field once: "then by" lists only what the levels above have not taken."""
+        with self.quietly():
+            first = self.level1.value
+            second = [lv for lv in LEVELS if lv != first] + [NONE]
+            self.level2.options = second
+            if self.level2.value not in second:
+                self.level2.value = second[0]
+            taken = {first, self.level2.value}
+            third = [NONE] if self.level2.value == NONE else [lv for lv in LEVELS if lv not in taken] + [NONE]
+            self.level3.options = third
+            if self.level3.value not in third:
+                self.level3.value = third[0]
 
     def levels(self) -> list[str]:
         """The chosen grouping, in order, without repeats or blanks."""

@@ -191,6 +191,34 @@ def test_pivot_regroups_and_group_price_is_volume_weighted(app, artifacts: Path)
     page.screenshot(path=str(artifacts / "4b_price_pivot_fuel_region.png"))
 
 
+def test_pivot_group_rows_keep_capacity_and_each_field_is_offered_once(app, artifacts: Path) -> None:
+    """Issue 19 item 2: a child without capacity (a battery's charging side, a pump) blanked its region's
+    Cap MW and Util %; "-" and "—" both meant "no value"; "Fuel" then "Fuel" was accepted."""
+    page = app.page
+    open_tab(page, "Average Price Analysis")
+    choose(page, 0, "Region")
+    page.get_by_role("combobox").nth(1).click()
+    offered = [m.inner_text().strip() for m in page.get_by_role("menuitem").all()]
+    page.keyboard.press("Escape")
+    assert "Region" not in offered and {"Fuel", "Station", "—"} <= set(offered), offered
+    choose(page, 1, "Fuel")
+    choose(page, 2, "Station")
+    wait_until(lambda: "grouped by Region › Fuel › Station" in text_of(page, "pivot-caption"), what="Region first")
+    table = visible(page, ".price-pivot").first
+    top = table.locator(".tabulator-row.tabulator-tree-level-0")
+    wait_until(lambda: top.count() >= 5 and {row_label(top.nth(i)) for i in range(top.count())}
+               >= {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"}, what="region rows")  # fmt: skip
+    for i in range(top.count()):
+        row = top.nth(i)
+        cap = row.locator('.tabulator-cell[tabulator-field="capacity_mw"]').inner_text().strip()
+        util = row.locator('.tabulator-cell[tabulator-field="utilisation_pct"]').inner_text().strip()
+        assert parse_number(cap) > 0 and 0 < parse_number(util) <= 100, (row_label(row), cap, util)
+    cells = table.locator(".tabulator-cell").all_inner_texts()
+    assert "-" not in {c.strip() for c in cells}  # one sign for "no value": "—"
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(artifacts / "4c_price_pivot_region_capacity.png"))
+
+
 def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
     page = app.page
     open_tab(page, "Station Analysis")
