@@ -68,11 +68,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+CSV_DECIMALS_DEFAULT = 6  # MW, MWh, GWh: AEMO publishes SCADA to 5 decimals; this only strips float noise
+CSV_DECIMALS = (("pct", 2), ("rrp", 2), ("price", 2), ("usd", 6))  # % and $/MWh to the cent
+
+
+def csv_decimals(column: str) -> int:
+    """Decimals a CSV column keeps: % and prices to 2, everything else to 6 (float noise such as
+    3688.6306700000005 is gone, AEMO's own precision is kept)."""
+    name = column.lower()
+    return next((d for key, d in CSV_DECIMALS if key in name), CSV_DECIMALS_DEFAULT)
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """The CSV of `df` with float columns rounded by `csv_decimals`."""
+    floats = df.select_dtypes(include="floating").columns
+    return df.round({c: csv_decimals(str(c)) for c in floats}).to_csv(index=False)
+
+
 def csv_button(frame: Callable[[], pd.DataFrame], filename: str) -> pmui.FileDownload:
-    """A "Download CSV" button that serialises `frame()` when clicked."""
+    """A "Download CSV" button that serialises `frame()` (rounded by `csv_text`) when clicked."""
 
     def _callback() -> io.StringIO:
-        return io.StringIO(frame().to_csv(index=False))
+        return io.StringIO(csv_text(frame()))
 
     return pmui.FileDownload(
         callback=_callback, filename=filename, label="Download CSV",

@@ -31,7 +31,7 @@ class GenerationTab(TabView):
                                       title="Regional price ($/MWh)")
         self.caption = pmui.Typography("", variant="body2", css_classes=["stack-caption"])
         self.mix = make_table(EMPTY_MIX, formatters=MIX_FORMAT, titles=MIX_TITLES, page_size=None)
-        self.download = csv_button(lambda: self._stack, "fuel_stack.csv")
+        self.download = csv_button(lambda: self._stack.assign(region=self.region.value), "fuel_stack.csv")
         self._stack = EMPTY_MIX
         self.refresh_on(self.region, self.window)
         self.set_layout(

@@ -42,7 +42,9 @@ class SpotPricesTab(TabView):
             formatters={r: money(2) for r in theme.REGIONS}, titles={"settlementdate": "Interval ending"},
             page_size=None, height=420,
         )
-        self.download = csv_button(lambda: self.table.value, "spot_prices.csv")
+        self._prices = empty_frame(settlementdate="datetime64[us]", region_id="str", rrp="float64")
+        # the CSV holds the window's prices (the table below shows only the last hours)
+        self.download = csv_button(lambda: self._prices, "spot_prices.csv")
         self.refresh_on(self.window)
         self.set_layout(
             [self.window, self.download],
@@ -64,6 +66,7 @@ class SpotPricesTab(TabView):
             return
         start, end, bucket = window
         prices = queries.region_price(self.store, list(theme.REGIONS), start, end)
+        self._prices = prices
         self.plot.update(charts.wide_on_grid(prices, "region_id", "rrp", start, end, bucket),
                          f"Regional price ($/MWh, {bucket}-min)")
         recent = queries.recent_prices(self.store, end, RECENT_HOURS)
@@ -71,4 +74,4 @@ class SpotPricesTab(TabView):
         table = table.sort_index(ascending=False).reset_index()
         table.columns.name = None
         self.table.value = table
-        self.download.filename = f"spot_prices_{end:%Y%m%d%H%M}.csv"
+        self.download.filename = f"spot_prices_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}.csv"

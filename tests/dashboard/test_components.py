@@ -252,3 +252,36 @@ def test_history_only_stations_are_labelled_and_rank_below_current_ones() -> Non
     assert len(index.units("Hornsdale Power Reserve")) == 3  # one station across the 2024-25 DUID change
     assert [m.station for m in index.search("Liddell")][:2] == ["Liddell Battery", "Liddell (historical)"]
     assert index.search("LD02")[0].station == "Liddell (historical)"
+
+
+def test_csv_exports_carry_no_float_noise() -> None:
+    """Issue 19 item 8: `3688.6306700000005` in a CSV; % and $/MWh to the cent, MW kept to AEMO's 5 decimals."""
+    from dashboard.components.tables import csv_text
+
+    frame = pd.DataFrame({"mw": [3688.6306700000005], "share_pct": [12.345678], "rrp": [101.23456],
+                          "energy_gwh": [0.1 + 0.2], "duid": ["BW01"]})  # fmt: skip
+    lines = csv_text(frame).splitlines()
+    assert lines == ["mw,share_pct,rrp,energy_gwh,duid", "3688.63067,12.35,101.23,0.3,BW01"]
+
+
+def _download(button) -> str:  # noqa: ANN001
+    return button.callback().getvalue()
+
+
+def test_generation_csv_names_its_region_and_spot_csv_holds_the_window(demo: Path) -> None:
+    """Issue 19 item 18: the fuel-stack CSV had no region column; the spot CSV only the last 2 hours."""
+    import io
+
+    from dashboard.tabs.generation import GenerationTab
+    from dashboard.tabs.spot_prices import SpotPricesTab
+
+    store = Store(demo / "warehouse")
+    gen = GenerationTab(store)
+    gen.region.value = "SA1"
+    fuel = pd.read_csv(io.StringIO(_download(gen.download)))
+    assert not fuel.empty and set(fuel["region"]) == {"SA1"}
+    spot = SpotPricesTab(store)
+    spot.refresh()
+    prices = pd.read_csv(io.StringIO(_download(spot.download)), parse_dates=["settlementdate"])
+    span = prices["settlementdate"].max() - prices["settlementdate"].min()
+    assert span >= pd.Timedelta(hours=20) and set(prices["region_id"]) == {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"}
