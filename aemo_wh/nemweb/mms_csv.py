@@ -617,22 +617,36 @@ def _raise_bad_value(
 ) -> None:
     """Find the first value of `column` that does not cast to `typ` and raise BadSourceFile naming it.
 
-    Only on the error path: the column is read again as text and halved until one value is left."""
-    text = _read_d_rows(block, columns, {c: pa.string() for c in columns})[column].combine_chunks()
-    lo, hi = 0, len(text)
+    Only on the error path: the column is read again as bytes and halved until one value is left (bytes,
+    so a value that is not UTF-8 text is found the same way)."""
+    raw = _read_d_rows(block, columns, {c: pa.binary() for c in columns})[column].combine_chunks()
+
+    def fits(values: pa.Array) -> bool:
+        try:
+            text = values.cast(pa.string())
+            if not pa.types.is_string(typ):
+                text.cast(typ)
+            return True
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False
+
+    lo, hi = 0, len(raw)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        try:
-            text.slice(lo, mid - lo).cast(typ)
+        if fits(raw.slice(lo, mid - lo)):
             lo = mid
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        else:
             hi = mid
-    value = text[lo].as_py()
-    raise BadSourceFile(f"{where}: column {column}, {_line(first_line, lo)}: {value!r} is not a {_kind(typ)}")
+    value = raw[lo].as_py()
+    try:
+        shown, what = value.decode("utf-8"), f"a {_kind(typ)}"
+    except UnicodeDecodeError:
+        shown, what = value, "UTF-8 text"
+    raise BadSourceFile(f"{where}: column {column}, {_line(first_line, lo)}: {shown!r} is not {what}")
 
 
 def _kind(typ: pa.DataType) -> str:
-    return "number" if pa.types.is_floating(typ) else str(typ)
+    return "number" if pa.types.is_floating(typ) else "text" if pa.types.is_string(typ) else str(typ)
 
 
 def _typed_timestamps(table: pa.Table, where: str, first_line: int | None) -> pa.Table:

@@ -28,8 +28,8 @@ def contract_schema(spec: TableSpec, extra: list[str] | tuple[str, ...] = ()) ->
 def conform(table: pa.Table, spec: TableSpec) -> pa.Table:
     """`table` in the contract's schema, or BadSourceFile naming the table and column that cannot be.
 
-    Also the publish rules that need no file: key columns present and non-null; keys with no
-    control characters.
+    Also the publish rules that need no file: key columns present and non-null (but `nullable_keys`);
+    keys with no control characters.
     """
     if not spec.columns:
         raise ValueError(f"{spec.name}: the table declares no columns (warehouse/tables.py)")
@@ -73,8 +73,8 @@ def _cast(col: pa.ChunkedArray, target: pa.DataType, table: str, column: str) ->
 def _check_keys(table: pa.Table, spec: TableSpec) -> None:
     for key in spec.primary_key:
         col = table[key]
-        if spec.time_column == key and col.null_count:
-            raise BadSourceFile(f"{spec.name}: {col.null_count} row(s) without {key}")
+        if col.null_count and key not in spec.nullable_keys:  # a blank DUID, time, region... is no key
+            raise BadSourceFile(f"{spec.name}: {col.null_count} row(s) without {key} (a key column)")
         if pa.types.is_string(col.type) and len(col):
             bad = pc.match_substring_regex(col, CONTROL_CHARS)
             if pc.any(bad).as_py():

@@ -53,6 +53,8 @@ class TableSpec:
     # What the file's table holds when a source transforms it before landing (DISPATCH,INTERCONNECTION);
     # by default the file's table is the landed table and is parsed with `columns`.
     file_columns: Columns | None = field(default=None, compare=False)
+    # Key columns that may be null (every other key column must be set in every row)
+    nullable_keys: tuple[str, ...] = ()
 
     @property
     def types(self) -> dict[str, pa.DataType]:
@@ -164,6 +166,8 @@ DISPATCH_INTERCONNECTION = TableSpec(
         ),
         text="interconnectorid from_regionid to_regionid dispatchinterval region_source",
     ),
+    # an interconnector id no pair row or reference names (a new link) keeps null regions
+    nullable_keys=("from_regionid", "to_regionid"),
     # the file's table: one row per region pair (ingest/sources/dispatch_is.py makes one per interconnector)
     file_columns=columns(
         ts="settlementdate lastchanged",

@@ -154,6 +154,21 @@ def test_a_control_character_in_a_key_column_is_refused(tmp_path: Path, settings
     assert counts["unit_scada"] == GOOD_ROWS
 
 
+def test_a_blank_key_is_refused(tmp_path: Path, settings: Settings) -> None:
+    bad = SCADA.replace(b"BARCSF1,0.20,", b",0.20,", 1)  # a row without its DUID
+    report, counts = _ingest(settings, _write(tmp_path, SCADA_NAME, bad))
+    assert "1 row(s) without duid" in _quarantined(report, SCADA_NAME)
+    assert counts["unit_scada"] == GOOD_ROWS
+
+
+def test_text_that_is_not_utf8_names_its_column_and_line(tmp_path: Path, settings: Settings) -> None:
+    bad = SCADA.replace(b"BARCSF1,", b"BAR\xff\xfeF1,", 1)
+    report, counts = _ingest(settings, _write(tmp_path, SCADA_NAME, bad))
+    reason = _quarantined(report, SCADA_NAME)
+    assert "column duid" in reason and f"line {_line_of(bad, b'BAR')}" in reason and "UTF-8" in reason
+    assert counts["unit_scada"] == GOOD_ROWS
+
+
 def test_blank_fields_stay_null_and_are_not_an_error(tmp_path: Path, settings: Settings) -> None:
     bad = SCADA.replace(b"BARCSF1,0.20,", b"BARCSF1,,", 1)
     report, counts = _ingest(settings, _write(tmp_path, SCADA_NAME, bad))
