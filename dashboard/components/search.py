@@ -13,10 +13,21 @@ class Match:
     station: str
     score: float
     via: str  # the name or DUID that matched
+    coverage: float = 1.0  # share of the typed words found in `via` (see StationIndex.search)
+
+    @property
+    def confident(self) -> bool:
+        """Good enough to open without asking: most of what was typed is in the name."""
+        return self.coverage >= MIN_COVERAGE
 
 
 HISTORICAL = " (historical)"
 HISTORICAL_PENALTY = 3.0  # a current station wins a tie with a retired one of a similar name
+# A match must account for this share of the typed words (2+ characters), each found in the name at
+# >= WORD_SCORE: "Bayswter pwer" -> Bayswater Power Station (2 of 2); "'; drop table x; --" ->
+# The Drop Power Station (1 of 2: "table" is nowhere) is only a suggestion, not a page switch.
+MIN_COVERAGE = 0.67
+WORD_SCORE = 75.0
 
 
 class StationIndex:
@@ -57,8 +68,23 @@ class StationIndex:
             if station.endswith(HISTORICAL):
                 score -= HISTORICAL_PENALTY
             if station not in out or out[station].score < score:
-                out[station] = Match(station, score, choice)
+                out[station] = Match(station, score, choice, _coverage(text, choice))
         return sorted(out.values(), key=lambda m: -m.score)[:limit]
+
+    def best(self, text: str) -> Match | None:
+        """The top match when it is confident, else None (the caller shows the suggestions)."""
+        hits = self.search(text, limit=1)
+        return hits[0] if hits and hits[0].confident else None
 
     def units(self, station: str) -> pd.DataFrame:
         return self.duids[self.labels == station]
+
+
+def _coverage(text: str, choice: str) -> float:
+    """Share of the typed words (2+ characters) that fuzzily occur in `choice`; 1.0 for a single short query."""
+    words = [w for w in utils.default_process(text).split() if len(w) >= 2]
+    if not words:
+        return 1.0
+    target = utils.default_process(choice)
+    found = sum(1 for w in words if fuzz.partial_ratio(w, target) >= WORD_SCORE)
+    return found / len(words)

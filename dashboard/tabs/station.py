@@ -92,9 +92,17 @@ class StationTab(TabView):
 
     def _on_search(self, event) -> None:
         index = self._ensure_index()
-        hits = index.search(event.new)
+        typed = (event.new or "").strip()
+        if not typed:
+            self.heading.object = "Nothing searched: type a station name or a DUID"
+            return  # the page stays as it is
+        hits = index.search(typed)
         if not hits:
-            self.heading.object = f"No station matches “{event.new}”"
+            self.heading.object = f"No station matches “{typed}”"
+            return
+        if not hits[0].confident:  # a guess would switch the page to the wrong station: suggest instead
+            nearest = ", ".join(m.station for m in hits[:3])
+            self.heading.object = f"No close match for “{typed}”. Nearest: {nearest}"
             return
         with self.quietly():
             self.matches.options = [m.station for m in hits]

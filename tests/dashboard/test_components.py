@@ -285,3 +285,30 @@ def test_generation_csv_names_its_region_and_spot_csv_holds_the_window(demo: Pat
     prices = pd.read_csv(io.StringIO(_download(spot.download)), parse_dates=["settlementdate"])
     span = prices["settlementdate"].max() - prices["settlementdate"].min()
     assert span >= pd.Timedelta(hours=20) and set(prices["region_id"]) == {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"}
+
+
+def test_station_search_suggests_instead_of_opening_a_wrong_match(demo: Path) -> None:
+    """Issue 19 item 6: `'; drop table x; --` silently opened "The Drop Power Station"."""
+    from dashboard.tabs.station import StationTab
+
+    tab = StationTab(Store(demo / "warehouse"))
+    tab.refresh()
+    opened = tab.matches.value
+    assert opened
+    tab.query.value = "'; drop table x; --"
+    assert tab.matches.value == opened  # the page stays
+    assert tab.heading.object.startswith("No close match for “'; drop table x; --”. Nearest: The Drop Power Station")
+    tab.query.value = "   "
+    assert tab.matches.value == opened and tab.heading.object.startswith("Nothing searched")
+    tab.query.value = "Bayswter pwer"  # a typo of a real name still opens it
+    assert tab.matches.value == "Bayswater Power Station"
+
+
+def test_search_confidence_counts_the_typed_words() -> None:
+    index = StationIndex(pd.DataFrame({
+        "duid": ["DROP1", "BW01"], "station_name": ["The Drop Power Station", "Bayswater Power Station"],
+    }))  # fmt: skip
+    injection = index.search("'; drop table x; --")
+    assert injection and not injection[0].confident and index.best("'; drop table x; --") is None
+    assert index.best("bayswter pwer").station == "Bayswater Power Station"
+    assert index.best("BW01").station == "Bayswater Power Station"
