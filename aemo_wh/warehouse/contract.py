@@ -82,13 +82,16 @@ def _check_keys(table: pa.Table, spec: TableSpec) -> None:
                 raise BadSourceFile(f"{spec.name}: key column {key} holds a control character: {value!r}")
 
 
-def schema_problems(schema: pa.Schema, spec: TableSpec, *, strict: bool = True) -> list[str]:
+def schema_problems(
+    schema: pa.Schema, spec: TableSpec, *, strict: bool = True, ignore: list[str] | tuple[str, ...] = ()
+) -> list[str]:
     """Why `schema` (of a file about to be, or already, published) is not the contract's; [] when it is.
 
     Every column must carry its declared type (undeclared ones `string`). `strict` (the writer):
     every declared column present, in declared order. Not strict (`aemo-wh check` on published
     files): only the key columns must be present, as files written before the contract hold only the
     columns their source file had; readers match columns by name, so order and absence are harmless.
+    `ignore`: columns whose type is not checked (all-null columns of a published file).
     """
     problems = []
     declared = [n for n, _t in spec.columns]
@@ -100,6 +103,8 @@ def schema_problems(schema: pa.Schema, spec: TableSpec, *, strict: bool = True) 
         problems.append("columns not in the contract's order")
     types = spec.types
     for f in schema:
+        if f.name in ignore:
+            continue
         want = types.get(f.name, UNKNOWN_COLUMN_TYPE)
         if f.type != want:
             problems.append(f"column {f.name} is {f.type}, the contract says {want}")

@@ -383,6 +383,24 @@ def test_check_reports_a_poisoned_warehouse_and_repair_heals_it(
     assert check_warehouse(settings.warehouse_dir).ok
 
 
+def test_check_passes_an_old_file_whose_empty_column_was_typed_by_its_name(settings: Settings) -> None:
+    """A pre-contract writer typed an all-empty column by its name (OCD_STATUS as a double): the file is
+    sound and readable, so check must not send it for a re-fetch; a non-empty off-type column it does flag."""
+    ingest_files([GOOD_IS], settings)
+    wh = Warehouse(settings.warehouse_dir)
+    entry = wh.manifest("dispatch_price").files[0]
+    rows = pq.read_table(settings.warehouse_dir / entry.path)
+    i = rows.schema.get_field_index("ocd_status")
+    old = rows.set_column(i, "ocd_status", pa.nulls(rows.num_rows, pa.float64()))
+    rel = interval_path("dispatch_price", dt.date.fromisoformat(entry.date), "old-build")
+    with wh.writer() as w:
+        pq.write_table(old, settings.warehouse_dir / rel)
+        w.swap("dispatch_price", [FileEntry(rel, entry.date, entry.min_ts, entry.max_ts, old.num_rows, "interval",
+                                            entry.source)], [entry])  # fmt: skip
+    assert check_warehouse(settings.warehouse_dir).ok
+    assert _views_answer(settings)["dispatch_price"] == old.num_rows
+
+
 def test_check_finds_duplicate_keys_and_rows_outside_their_partition(settings: Settings) -> None:
     ingest_files([GOOD], settings)
     wh = Warehouse(settings.warehouse_dir)
