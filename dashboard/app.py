@@ -60,8 +60,14 @@ class NemApp:
             # first opened, so the first page is no heavier.
             dynamic=False, sizing_mode="stretch_width",
         )
-        self.footer = pmui.Typography(footer_text(store), variant="caption", css_classes=["nem-footer"],
-                                      sizing_mode="stretch_width", margin=(10, 10))
+        # One footer per tab, at the end of the tab's own column: a footer after the Tabs was placed
+        # where the tab's content ended at first layout (MUI's Tabs box keeps its first height), so it
+        # was drawn over the rows of a table that filled in later (issue 19 item 9).
+        self.footers = [
+            pmui.Typography(footer_text(store), variant="caption", css_classes=["nem-footer"],
+                            sizing_mode="stretch_width", margin=(10, 10))
+            for _ in TAB_CLASSES
+        ]
         self.marker = pmui.Chip(label=theme.DEMO_MARKER, color="warning", variant="filled",
                                 visible=store.is_demo(), css_classes=["demo-marker"])
         self.seen_version = store.version
@@ -69,7 +75,7 @@ class NemApp:
         self.view(0)
         self.page = pmui.Page(
             title=theme.TITLE,
-            main=[self.tabs, self.footer],
+            main=[self.tabs],
             header=[self.marker],
             dark_theme=True,
             theme_toggle=True,
@@ -84,7 +90,7 @@ class NemApp:
         if view is None:
             view = self.views[index] = TAB_CLASSES[index](self.store)
             view.refresh()
-            self.slots[index].objects = [view]
+            self.slots[index].objects = [view, self.footers[index]]
         return view
 
     def _on_tab(self, event) -> None:
@@ -104,7 +110,9 @@ class NemApp:
                 view.stale = True
         with hold():  # the footer and the visible tab reach the browser in one message
             self.view(self.tabs.active).refresh()
-            self.footer.object = footer_text(self.store)
+            text = footer_text(self.store)
+            for footer in self.footers:
+                footer.object = text
             self.marker.visible = self.store.is_demo()
         return True
 

@@ -219,6 +219,35 @@ def test_pivot_group_rows_keep_capacity_and_each_field_is_offered_once(app, arti
     page.screenshot(path=str(artifacts / "4c_price_pivot_region_capacity.png"))
 
 
+def test_the_footer_stays_below_the_tables(browser, server: str, artifacts: Path) -> None:
+    """Issue 19 item 9: on a window shorter than the page, "Last Updated" was drawn over the fuel-mix
+    rows (and the Transmission summary): it sat where the first layout's Tabs box ended."""
+    context = browser.new_context(viewport={"width": 1400, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(server)
+        page.locator("canvas").first.wait_for(state="visible")
+        for name in ("Generation by Fuel", "Transmission"):
+            open_tab(page, name)
+            rows = visible(page, ".tabulator .tabulator-row")
+            rows.first.wait_for()
+            footer = visible(page, ".nem-footer").first
+
+            def below(footer=footer, rows=rows) -> bool:
+                last = rows.nth(rows.count() - 1).bounding_box()
+                return footer.bounding_box()["y"] >= last["y"] + last["height"] - 1
+
+            wait_until(below, what=f"footer below the last table row on {name}")
+        open_tab(page, "Generation by Fuel")
+        page.mouse.move(700, 500)
+        page.mouse.wheel(0, 700)
+        time.sleep(0.5)
+        page.screenshot(path=str(artifacts / "8_footer_below_tables.png"))
+    finally:
+        context.close()
+
+
 def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
     page = app.page
     open_tab(page, "Station Analysis")
