@@ -14,6 +14,7 @@ published with one `publish_batch` per table and recorded in one ledger transact
 from __future__ import annotations
 
 import array
+import functools
 import hashlib
 import os
 import shutil
@@ -41,7 +42,7 @@ LARGE_FILE_BYTES = 32 * 1024**2  # single-CSV files above this (uncompressed) ar
 CHUNK_BYTES = 8 * 1024**2  # bounds peak RSS of a monthly file (< 300 MB, see bench_parse.py)
 # Files parsed so far are published together: one publish_batch (one manifest rewrite, one parquet
 # file per table per date) and one ledger transaction per batch instead of per file.
-STREAM_PUBLISH_ROWS = 150_000  # chunks of a streamed file are published this many rows at a time (peak RSS < 300 MB)
+STREAM_PUBLISH_ROWS = 150_000  # a streamed file is staged, then published, this many rows at a time (peak RSS < 300 MB)
 BATCH_FILES = 288  # a day of 5-minute files
 BATCH_ROWS = 500_000  # parsed rows held before publishing (bounds memory)
 _BAD_FILE_ERRORS = (BadSourceFile, pa.ArrowInvalid, pa.ArrowTypeError, KeyError, ValueError)
@@ -221,6 +222,7 @@ def _spec_index() -> dict[tuple[str, str], tuple[Source, TableSpec]]:
     return {spec.aemo: (src, spec) for src in SOURCES.values() for spec in src.tables}
 
 
+@functools.cache
 def parse_types() -> dict[tuple[str, str], dict]:
     """(report, sub-type) -> column types, for every table a source lands: the reader parses those
     tables with the warehouse contract's types (no inference) and skips every other table."""

@@ -305,19 +305,6 @@ def concat_by_name(tables: list[pa.Table]) -> pa.Table:
         raise BadSourceFile(f"tables with the same key disagree on column types: {exc}") from exc
 
 
-def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Cast `table` to `schema` by name, adding missing columns as nulls (used by chunked callers)."""
-    cols = []
-    for f in schema:
-        if f.name in table.column_names:
-            col = table.column(f.name)
-            cols.append(col if col.type == f.type else col.cast(f.type))
-        else:
-            cols.append(pa.nulls(table.num_rows, f.type))
-    extra = [n for n in table.column_names if n not in schema.names]
-    return pa.table(cols + [table.column(n) for n in extra], names=schema.names + extra)
-
-
 # ---------------------------------------------------------------------------------------------
 # Containers
 

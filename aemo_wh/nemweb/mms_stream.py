@@ -50,9 +50,9 @@ def iter_table_chunks(
 
     Memory stays bounded by `chunk_bytes` (plus one parsed chunk): the monthly MMSDM files are
     hundreds of MB. Each chunk is cut at a line end; the same checks as `parse_csv` apply,
-    including the footer count at the end. Chunks of one table may differ in inferred type only
-    where a column is entirely empty in a chunk; callers should use `mms_csv.conform()` when
-    concatenating. `types` and `max_uncompressed` as in `mms_csv.read_file`; with `types`, tables
+    including the footer count at the end. With `types` every chunk of a table has the same schema;
+    without, chunks may differ in inferred type where a column is entirely empty in a chunk
+    (`mms_csv.concat_by_name` combines them). `types` and `max_uncompressed` as in `mms_csv.read_file`; with `types`, tables
     it does not name are checked but not parsed (nor yielded).
     """
     if isinstance(source, (str, Path)):
