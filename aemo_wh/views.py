@@ -8,6 +8,7 @@ Besides the raw views, the SQL files need four things this module provides first
   or, until there is one, the registry built from the workbook shipped in `aemo_wh/data/`;
 - variable `duid_overrides_files`: [empty template, the user's overrides CSV if valid];
 - variable `interconnector_ref_file`: the shipped interconnector reference CSV;
+- variable `market_price_settings_file`: the shipped market price cap / floor / CPT / APC table;
 - variable `duid_history_file`: the shipped history layer of the registry (units the registration
   list no longer names; aemo_wh/registry/history.py).
 """
@@ -87,6 +88,7 @@ def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
     _set_overrides(con)
     con.execute("set variable interconnector_ref_file = ?", [str(data_file("interconnectors.csv"))])
     con.execute("set variable duid_history_file = ?", [str(data_file("duid_history.csv"))])
+    con.execute("set variable market_price_settings_file = ?", [str(data_file("market_price_settings.csv"))])
 
 
 def _signature(path: Path | None) -> str:

@@ -6,7 +6,8 @@
 -- Sources:  dispatch_price (rrp, intervention = 0: the pricing run);
 --           trading_price, only for intervals up to 2021-10-01 00:00 that have no dispatch price:
 --           a 30-minute trading price ending at T fills the six 5-minute intervals T-25 .. T.
--- Caveats:  price_source says which ('dispatch' | 'trading'). Since 5-minute settlement
+-- Caveats:  price_source says which ('dispatch' | 'trading'). administered / suspended are
+--           DISPATCHPRICE's APCFLAG / MARKETSUSPENDEDFLAG (false for trading-filled rows). Since 5-minute settlement
 --           (2021-10-01) the dispatch RRP is the settlement price, so no trading fill is needed.
 --           settlementdate is the interval END in NEM time (UTC+10).
 
@@ -14,7 +15,8 @@ create or replace view region_price as
 with
 
 dispatch as (
-    select settlementdate, regionid as region_id, rrp, 'dispatch' as price_source
+    select settlementdate, regionid as region_id, rrp, 'dispatch' as price_source,
+           coalesce(apcflag, 0) <> 0 as administered, coalesce(marketsuspendedflag, 0) <> 0 as suspended
     from dispatch_price
     where intervention = 0
 ),
@@ -24,7 +26,9 @@ trading_5min as (
         t.settlementdate - to_minutes(5 * k.k) as settlementdate,
         t.regionid as region_id,
         t.rrp,
-        'trading' as price_source
+        'trading' as price_source,
+        false as administered,
+        false as suspended
     from trading_price as t
     cross join range(6) as k(k)
     where t.settlementdate <= timestamp '2021-10-01 00:00:00'

@@ -63,6 +63,7 @@ MMSDM_TABLES = {
     "dispatch_interconnectorres": "DISPATCHINTERCONNECTORRES",
     "dispatch_interconnection": "DISPATCH_INTERCONNECTION",
     "market_config_interconnector": "INTERCONNECTOR",  # one small snapshot per month: from/to regions
+    "market_price_thresholds": "MARKET_PRICE_THRESHOLDS",  # a dozen rows: cap, floor, CPT per date
     "rooftop_pv_actual": "ROOFTOP_PV_ACTUAL",
     "trading_price": "TRADINGPRICE",
 }

@@ -214,6 +214,16 @@ MARKET_CONFIG_INTERCONNECTOR = TableSpec(
         text="interconnectorid regionfrom rsoid regionto description",
     ),
 )
+# MMSDM monthly MARKET_PRICE_THRESHOLDS table: VOLL (the market price cap), MARKETPRICEFLOOR and
+# ADMINISTERED_PRICE_THRESHOLD (the cumulative price threshold) per effective date and version.
+MARKET_PRICE_THRESHOLDS = TableSpec(
+    "market_price_thresholds", ("MARKET_CONFIG", "MARKET_PRICE_THRESHOLDS"), ("effectivedate", "versionno"), None, 0,
+    columns=columns(
+        ts="effectivedate authoriseddate lastchanged",
+        num="versionno voll marketpricefloor administered_price_threshold",
+        text="authorisedby",
+    ),
+)
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
@@ -227,5 +237,6 @@ TABLES: dict[str, TableSpec] = {
         TRADING_PRICE,
         DUID_INFO,
         MARKET_CONFIG_INTERCONNECTOR,
+        MARKET_PRICE_THRESHOLDS,
     )
 }

@@ -76,8 +76,10 @@ def test_cli_ingest_lands_every_table_and_a_second_run_lands_nothing(
     want = expected_rows()
     want["dispatch_interconnection"] = 6 * 4  # one row per interconnector, 4 files carry INTERCONNECTION
     assert got == want
-    # market_config_interconnector comes only from MMSDM monthly files (backfill), never from Reports/
-    assert all(n > 0 for t, n in got.items() if t != "market_config_interconnector")
+    # market_config_interconnector and market_price_thresholds come only from MMSDM monthly files
+    # (backfill), never from Reports/
+    monthly_only = {"market_config_interconnector", "market_price_thresholds"}
+    assert all(n > 0 for t, n in got.items() if t not in monthly_only)
 
     # the 2025-12-27 00:05 interval: 493 DUIDs, and the prices are the file's RRP
     duids = con.execute(

@@ -7,7 +7,9 @@ Tables:  DISPATCH,PRICE -> dispatch_price; DISPATCH,REGIONSUM -> dispatch_region
          DISPATCH,INTERCONNECTION -> dispatch_interconnection (one row per interconnector, below);
          MARKET_CONFIG,INTERCONNECTOR -> market_config_interconnector (REGIONFROM / REGIONTO per id;
          only in the MMSDM monthly PUBLIC_DVD_INTERCONNECTOR file, which backfill plans for the
-         months it loads from MMSDM, where there are no DispatchIS files to derive the regions from)
+         months it loads from MMSDM, where there are no DispatchIS files to derive the regions from);
+         MARKET_CONFIG,MARKET_PRICE_THRESHOLDS -> market_price_thresholds (market price cap, floor and
+         cumulative price threshold per effective date; MMSDM monthly file only, like INTERCONNECTOR)
 
 DISPATCH,INTERCONNECTION has one row per *region pair* (FROM_REGIONID, TO_REGIONID) and no
 interconnector id; its MWFLOW is the sum of the pair's interconnectors' MWFLOW in
@@ -31,6 +33,7 @@ from aemo_wh.warehouse.tables import (
     DISPATCH_PRICE,
     DISPATCH_REGIONSUM,
     MARKET_CONFIG_INTERCONNECTOR,
+    MARKET_PRICE_THRESHOLDS,
     TableSpec,
 )
 
@@ -143,6 +146,7 @@ SOURCE = Source(
         DISPATCH_INTERCONNECTORRES,
         DISPATCH_INTERCONNECTION,
         MARKET_CONFIG_INTERCONNECTOR,
+        MARKET_PRICE_THRESHOLDS,
     ),
     transforms={DISPATCH_INTERCONNECTION.name: interconnection_per_interconnector},
 )
