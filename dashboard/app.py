@@ -17,22 +17,23 @@ from dashboard import theme
 from dashboard.components.base import TabView
 from dashboard.components.charts import TOOLTIP_CSS
 from dashboard.store import Store
-from dashboard.tabs.generation import GenerationTab
+from dashboard.tabs.today import TodayTab
 
 logger = get_logger("dashboard.app")
 
-TAB_CLASSES: list[type[TabView]] = [GenerationTab]
+TAB_CLASSES: list[type[TabView]] = [TodayTab]
 
 
 def register_tabs() -> None:
-    """All six tabs in order (imported here so `dashboard.app` stays cheap to import for tests)."""
+    """All tabs in order, Today first (imported here so `dashboard.app` stays cheap to import for tests)."""
+    from dashboard.tabs.generation import GenerationTab
     from dashboard.tabs.price_analysis import PriceAnalysisTab
     from dashboard.tabs.spot_prices import SpotPricesTab
     from dashboard.tabs.station import StationTab
     from dashboard.tabs.transmission import TransmissionTab
     from dashboard.tabs.utilisation import UtilisationTab
 
-    TAB_CLASSES[:] = [GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab]
+    TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab]
 
 
 def footer_text(store: Store) -> str:

@@ -267,3 +267,123 @@ def station_time_of_day(
 
 def station_summary(store: Store, duid_list: list[str], start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
     return store.query(STATION_SUMMARY, {"duids": list(duid_list), "start": start, "end": end})
+
+
+# -- Today: the NEM day of the newest interval (midnight NEM time -> now) ----------------------------
+
+# Price, status and demand now and 30 minutes earlier, per region.
+TODAY_CARDS = """
+WITH p AS (
+    SELECT settlementdate, region_id, rrp, status FROM price_status
+    WHERE settlementdate = $now OR settlementdate = $now - INTERVAL 30 MINUTE
+), d AS (
+    SELECT settlementdate, region_id, total_demand_mw FROM region_demand
+    WHERE settlementdate = $now OR settlementdate = $now - INTERVAL 30 MINUTE
+)
+SELECT p.region_id,
+       any_value(p.rrp) FILTER (WHERE p.settlementdate = $now) AS rrp,
+       any_value(p.status) FILTER (WHERE p.settlementdate = $now) AS status,
+       any_value(p.rrp) FILTER (WHERE p.settlementdate < $now) AS rrp_before,
+       any_value(d.total_demand_mw) FILTER (WHERE p.settlementdate = $now) AS demand_mw,
+       any_value(d.total_demand_mw) FILTER (WHERE p.settlementdate < $now) AS demand_before_mw
+FROM p LEFT JOIN d USING (settlementdate, region_id)
+GROUP BY p.region_id ORDER BY p.region_id
+"""
+
+# Renewable share now and today's high (with its time), NEM and regions.
+TODAY_SHARE = """
+SELECT region_id,
+       any_value(share_pct) FILTER (WHERE settlementdate = $now) AS share_pct,
+       max(share_pct) AS today_high_pct, arg_max(settlementdate, share_pct) AS today_high_at,
+       100 * sum(renewable_mw) / nullif(sum(demand_mw), 0) AS today_share_pct
+FROM renewable_share
+WHERE settlementdate > $day_start AND settlementdate <= $now
+GROUP BY region_id
+"""
+
+# Records before today: the highest renewable share (overall and per hour of day, by interval
+# start), the lowest operational demand (TOTALDEMAND; NEM = the regions' sum) and the highest price.
+SHARE_RECORDS = """
+SELECT region_id, hour(settlementdate - INTERVAL 5 MINUTE) AS hour,
+       max(share_pct) AS record_pct, arg_max(settlementdate, share_pct) AS record_at
+FROM renewable_share
+WHERE settlementdate <= $day_start
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+DEMAND_PRICE_RECORDS = """
+WITH d AS (
+    SELECT settlementdate, region_id, total_demand_mw FROM region_demand WHERE settlementdate <= $day_start
+    UNION ALL
+    SELECT settlementdate, 'NEM', sum(total_demand_mw) FROM region_demand
+    WHERE settlementdate <= $day_start GROUP BY settlementdate HAVING count(*) = 5
+), p AS (
+    SELECT region_id, max(rrp) AS max_rrp, arg_max(settlementdate, rrp) AS max_rrp_at
+    FROM region_price WHERE settlementdate <= $day_start GROUP BY region_id
+)
+SELECT d.region_id, min(total_demand_mw) AS min_demand_mw, arg_min(settlementdate, total_demand_mw) AS min_demand_at,
+       any_value(p.max_rrp) AS max_rrp, any_value(p.max_rrp_at) AS max_rrp_at
+FROM d LEFT JOIN p USING (region_id)
+GROUP BY d.region_id
+"""
+
+# The same, for today so far (compared with the records above).
+TODAY_EXTREMES = """
+WITH d AS (
+    SELECT settlementdate, region_id, total_demand_mw FROM region_demand
+    WHERE settlementdate > $day_start AND settlementdate <= $now
+    UNION ALL
+    SELECT settlementdate, 'NEM', sum(total_demand_mw) FROM region_demand
+    WHERE settlementdate > $day_start AND settlementdate <= $now GROUP BY settlementdate HAVING count(*) = 5
+), p AS (
+    SELECT region_id, max(rrp) AS max_rrp, arg_max(settlementdate, rrp) AS max_rrp_at
+    FROM region_price WHERE settlementdate > $day_start AND settlementdate <= $now GROUP BY region_id
+)
+SELECT d.region_id, min(total_demand_mw) AS min_demand_mw, arg_min(settlementdate, total_demand_mw) AS min_demand_at,
+       any_value(p.max_rrp) AS max_rrp, any_value(p.max_rrp_at) AS max_rrp_at
+FROM d LEFT JOIN p USING (region_id)
+GROUP BY d.region_id
+"""
+
+# Prices today per region and for the NEM (demand-weighted across regions); VWAP weights by TOTALDEMAND.
+TODAY_PRICES = """
+WITH x AS (
+    SELECT p.settlementdate, p.region_id, p.rrp, d.total_demand_mw AS demand
+    FROM region_price AS p
+    LEFT JOIN region_demand AS d USING (settlementdate, region_id)
+    WHERE p.settlementdate > $day_start AND p.settlementdate <= $now
+), nem AS (
+    SELECT settlementdate, 'NEM' AS region_id, sum(rrp * demand) / nullif(sum(demand), 0) AS rrp,
+           sum(demand) AS demand
+    FROM x GROUP BY settlementdate
+), r AS (SELECT * FROM x UNION ALL SELECT * FROM nem)
+SELECT region_id, avg(rrp) AS mean_rrp, min(rrp) AS min_rrp, max(rrp) AS max_rrp,
+       sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_rrp,
+       count(*) FILTER (WHERE rrp < 0) * 5 / 60 AS negative_hours,
+       sum(demand) * 5 / 60 / 1000 AS demand_gwh, count(*) AS intervals
+FROM r GROUP BY region_id
+"""
+
+TODAY_FUEL_ENERGY = """
+SELECT region_id, fuel_class, sum(mw) * 5 / 60 / 1000 AS energy_gwh
+FROM fuel_stack
+WHERE settlementdate > $day_start AND settlementdate <= $now
+GROUP BY ALL
+"""
+
+FLOWS_NOW = """
+SELECT interconnector_id, from_region, to_region, metered_mw, export_limit_mw, import_limit_mw,
+       pct_of_limit, at_limit
+FROM interconnector_flow WHERE settlementdate = $now ORDER BY interconnector_id
+"""
+
+TODAY_AT_LIMIT = """
+SELECT interconnector_id AS interconnector, any_value(from_region) AS from_region,
+       any_value(to_region) AS to_region,
+       count(*) FILTER (WHERE at_limit) * 5 / 60 AS hours_at_limit,
+       coalesce(sum(abs(metered_mw)) FILTER (WHERE at_limit), 0) * 5 / 60 AS mwh_at_limit,
+       sum(metered_mw) * 5 / 60 AS net_mwh, max(pct_of_limit) AS max_pct_of_limit
+FROM interconnector_flow
+WHERE settlementdate > $day_start AND settlementdate <= $now
+GROUP BY interconnector_id ORDER BY hours_at_limit DESC, interconnector_id
+"""

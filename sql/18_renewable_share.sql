@@ -12,6 +12,8 @@
 --           (South Australia does); the NEM cannot (its Transmission cancels). Hydro includes
 --           pumped-hydro generation; its pumping is in the demand.
 --           Over a period take sum(renewable_mw) / sum(demand_mw), never a mean of percentages.
+--           An interval without unit SCADA (a missing file: only rooftop and transmission rows)
+--           has no row: its share would read 100 % of a demand that is mostly not there.
 
 create or replace view renewable_share as
 select
@@ -23,7 +25,8 @@ select
     100 * coalesce(sum(mw) filter (where fuel_class in ('Wind', 'Solar', 'Rooftop Solar', 'Hydro', 'Battery')), 0)
         / nullif(sum(mw), 0) as share_pct
 from fuel_stack
-group by settlementdate, region_id;
+group by settlementdate, region_id
+having count(*) filter (where fuel_class not in ('Rooftop Solar', 'Transmission')) > 0;
 
 comment on view renewable_share is
     'Renewable MW (wind, solar, rooftop, hydro, battery discharge) over demand incl. rooftop per region (+ NEM) per 5-min interval. Grain: settlementdate x region_id.';

@@ -17,6 +17,7 @@ from dashboard import theme
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
 TABS = [
+    ("Today", ".today-so-far .tabulator-row"),
     ("Generation by Fuel", "canvas"),
     ("Capacity Utilisation", "canvas"),
     ("Transmission", "canvas"),
@@ -102,7 +103,7 @@ def test_every_tab_renders_offline(app, demo: Path, artifacts: Path) -> None:
 def tooltip_lightness(page) -> float:
     """0 (black) .. 1 (white): the background of the stack's hover tooltip."""
     page.mouse.move(5, 5)
-    box = page.locator("canvas").first.bounding_box()
+    box = visible(page, "canvas").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
     tip = page.locator(".bk-Tooltip >> visible=true").first
     tip.wait_for(state="visible")
@@ -117,6 +118,7 @@ def tooltip_lightness(page) -> float:
 
 def test_changing_region_changes_the_stack(app, artifacts: Path) -> None:
     page = app.page
+    open_tab(page, "Generation by Fuel")
     before = wait_until(lambda: (c := caption(page)).startswith("NEM") and c, what="NEM caption")
     page.get_by_role("radio", name="SA1").first.check()
     after = wait_until(lambda: (c := caption(page)).startswith("SA1") and c, what="SA1 caption")
@@ -248,6 +250,43 @@ def test_the_footer_stays_below_the_tables(browser, server: str, artifacts: Path
         context.close()
 
 
+def test_today_is_the_landing_page_and_matches_the_views(app, demo: Path, artifacts: Path) -> None:
+    """Issue 14: Today opens first; its cards show region_price's newest RRP, its flows diagram one
+    arrow per interconnector of the newest interval, its tables fill in after the first paint."""
+    from aemo_wh import views
+
+    page = app.page
+    assert page.get_by_role("tab", name="Today", exact=True).get_attribute("aria-selected") == "true"
+    con = views.connect(demo / "warehouse")
+    try:
+        newest = con.execute("select max(settlementdate) from region_price").fetchall()[0][0]
+        prices = dict(con.execute("select region_id, rrp from region_price where settlementdate = ?",
+                                  [newest]).fetchall())
+        links = {r[0] for r in con.execute(
+            "select interconnector_id from interconnector_flow where settlementdate = ? "
+            "and from_region is not null and to_region is not null", [newest]).fetchall()}
+    finally:
+        con.close()
+    for region, rrp in prices.items():
+        price = visible(page, f".today-card-{region} .today-price").first
+        wait_until(lambda price=price: price.inner_text().strip() not in ("", "—"), what=f"{region} card")
+        assert parse_number(price.inner_text().replace("-$", "-")) == pytest.approx(rrp, abs=0.005)
+    visible(page, ".today-so-far .tabulator-row").first.wait_for()
+    rows = visible(page, ".today-so-far .tabulator-row")
+    assert [row_label(rows.nth(i)) for i in range(rows.count())] == ["NEM", "NSW1", "QLD1", "SA1", "TAS1", "VIC1"]
+    drawn = page.evaluate("""() => {
+        for (const m of Bokeh.documents[0].all_models) {
+            if (m.data && m.data.label && m.data.x0) { return Array.from(m.data.id); }
+        }
+        return null;
+    }""")
+    assert set(drawn) == links and links
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "0_today.png"))
+    assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
+
+
 def test_station_search_tolerates_typos(app, artifacts: Path) -> None:
     page = app.page
     open_tab(page, "Station Analysis")
@@ -276,6 +315,7 @@ def test_new_interval_appears_without_reload(app, demo: Path) -> None:
     from aemo_wh.demo.mirror import append_intervals
 
     page = app.page
+    open_tab(page, "Generation by Fuel")
     page.get_by_role("radio", name="VIC1").first.check()
     wait_until(lambda: caption(page).startswith("VIC1"), what="VIC1 caption")
     before = newest_interval(demo / "warehouse")
@@ -283,7 +323,7 @@ def test_new_interval_appears_without_reload(app, demo: Path) -> None:
     # pan the stack (the default drag tool): the refresh below must keep the user's view
     window = stack_x_range(page)
     sent_mark = len(app.sent)
-    box = page.locator("canvas").first.bounding_box()
+    box = visible(page, "canvas").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=8)

@@ -184,6 +184,9 @@ def test_renewable_share_recomputes_from_fuel_stack(con: duckdb.DuckDBPyConnecti
     assert 0 < got["NEM"][2] <= 100
     nem_from_regions = sum(v[0] for k, v in got.items() if k != "NEM")
     assert got["NEM"][0] == pytest.approx(nem_from_regions)
+    # the rooftop samples (2019, 2024) have no SCADA beside them: no share (it would read 100 %)
+    assert con.execute("select count(*) from fuel_stack where settlementdate <> ?", [T0]).fetchall()[0][0] > 0
+    assert con.execute("select count(*) from renewable_share where settlementdate <> ?", [T0]).fetchall() == [(0,)]
 
 
 def test_region_demand_is_the_files_demand(con: duckdb.DuckDBPyConnection) -> None:
