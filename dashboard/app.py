@@ -26,6 +26,7 @@ TAB_CLASSES: list[type[TabView]] = [TodayTab]
 
 def register_tabs() -> None:
     """All tabs in order, Today first (imported here so `dashboard.app` stays cheap to import for tests)."""
+    from dashboard.tabs.comparison import ComparisonTab
     from dashboard.tabs.generation import GenerationTab
     from dashboard.tabs.price_analysis import PriceAnalysisTab
     from dashboard.tabs.spot_prices import SpotPricesTab
@@ -33,7 +34,8 @@ def register_tabs() -> None:
     from dashboard.tabs.transmission import TransmissionTab
     from dashboard.tabs.utilisation import UtilisationTab
 
-    TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab]
+    TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab,
+                      ComparisonTab]
 
 
 def footer_text(store: Store) -> str:

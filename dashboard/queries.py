@@ -387,3 +387,78 @@ FROM interconnector_flow
 WHERE settlementdate > $day_start AND settlementdate <= $now
 GROUP BY interconnector_id ORDER BY hours_at_limit DESC, interconnector_id
 """
+
+
+# -- Comparison: one period of one area (a region, or the NEM = the five regions) -----------------
+# $region is 'NEM' or a region id; the evening is the intervals STARTING in [$eve_from, $eve_to) hours.
+_AREA_PRICES = """
+WITH x AS (
+    SELECT p.settlementdate, p.region_id, p.rrp, d.total_demand_mw AS demand
+    FROM region_price AS p
+    LEFT JOIN region_demand AS d USING (settlementdate, region_id)
+    WHERE p.settlementdate > $start AND p.settlementdate <= $end
+      AND ($region = 'NEM' OR p.region_id = $region)
+), n AS (  -- one price per interval: the region's, or the NEM's demand-weighted across the regions
+    SELECT settlementdate, sum(rrp * demand) / nullif(sum(demand), 0) AS rrp, sum(demand) AS demand,
+           hour(settlementdate - INTERVAL 5 MINUTE) AS hour
+    FROM x GROUP BY settlementdate
+    HAVING $region <> 'NEM' OR count(*) = 5
+)"""
+
+PERIOD_PRICE = _AREA_PRICES + """
+SELECT avg(rrp) AS mean_rrp, sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_rrp,
+       quantile_cont(rrp, 0.05) AS p5_rrp, quantile_cont(rrp, 0.5) AS p50_rrp,
+       quantile_cont(rrp, 0.95) AS p95_rrp, min(rrp) AS min_rrp, max(rrp) AS max_rrp,
+       count(*) FILTER (WHERE rrp < 0) * 5 / 60 AS negative_hours,
+       count(*) FILTER (WHERE rrp >= 300) * 5 / 60 AS high_hours,
+       sum(demand) * 5 / 60 / 1000 AS demand_gwh,
+       avg(rrp) FILTER (WHERE hour >= $eve_from AND hour < $eve_to) AS evening_mean_rrp,
+       sum(rrp * demand) FILTER (WHERE hour >= $eve_from AND hour < $eve_to)
+           / nullif(sum(demand) FILTER (WHERE hour >= $eve_from AND hour < $eve_to), 0) AS evening_vwap_rrp,
+       count(*) AS intervals,
+       count(DISTINCT (settlementdate - INTERVAL 5 MINUTE)::date) AS days_with_data
+FROM n
+"""
+
+# Per fuel: energy, the volume-weighted price it earned (each region's fuel at its own regional
+# price, so the NEM's is the regions' MW x RRP over their MW), and its mean MW in the evening.
+# The NEM's transmission cancels between regions: not a fuel of the NEM.
+PERIOD_FUEL = """
+WITH f AS (
+    SELECT f.settlementdate, f.region_id, f.fuel_class, f.mw, p.rrp,
+           hour(f.settlementdate - INTERVAL 5 MINUTE) AS hour
+    FROM fuel_stack AS f
+    LEFT JOIN region_price AS p USING (settlementdate, region_id)
+    WHERE f.settlementdate > $start AND f.settlementdate <= $end
+      AND CASE WHEN $region = 'NEM' THEN f.region_id <> 'NEM' AND f.fuel_class <> 'Transmission'
+               ELSE f.region_id = $region END
+), evening AS (
+    SELECT count(DISTINCT settlementdate) AS n FROM f WHERE hour >= $eve_from AND hour < $eve_to
+)
+SELECT fuel_class, sum(mw) * 5 / 60 / 1000 AS energy_gwh,
+       sum(mw * rrp) / nullif(sum(mw), 0) AS vwap_rrp,
+       sum(mw) FILTER (WHERE hour >= $eve_from AND hour < $eve_to) / nullif(any_value(evening.n), 0)
+           AS evening_mw
+FROM f, evening
+GROUP BY fuel_class
+"""
+
+PERIOD_FLOW = """
+SELECT coalesce(sum(net_import_mw) FILTER (WHERE net_import_mw > 0), 0) * 5 / 60 / 1000 AS imports_gwh,
+       coalesce(-sum(net_import_mw) FILTER (WHERE net_import_mw < 0), 0) * 5 / 60 / 1000 AS exports_gwh
+FROM region_net_flow
+WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
+"""
+
+PERIOD_RENEWABLE = """
+SELECT 100 * sum(renewable_mw) / nullif(sum(demand_mw), 0) AS renewable_pct
+FROM renewable_share
+WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
+"""
+
+
+def comparison_query(store: Store, sql: str, region: str, start: dt.datetime, end: dt.datetime,
+                     evening: tuple[int, int] = (17, 22)) -> pd.DataFrame:
+    """One of the PERIOD_* queries for one area and period (only the parameters its text uses are bound)."""
+    params = {"region": region, "start": start, "end": end, "eve_from": evening[0], "eve_to": evening[1]}
+    return store.query(sql, {k: v for k, v in params.items() if f"${k}" in sql})

@@ -24,6 +24,7 @@ TABS = [
     ("Average Price Analysis", ".price-pivot .tabulator-row"),
     ("Station Analysis", "canvas"),
     ("Spot Prices", ".tabulator-row"),
+    ("Comparison", ".comparison-metrics .tabulator-row"),
 ]
 
 
@@ -284,6 +285,48 @@ def test_today_is_the_landing_page_and_matches_the_views(app, demo: Path, artifa
     page.mouse.move(5, 5)
     time.sleep(1.0)
     page.screenshot(path=str(artifacts / "0_today.png"))
+    assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
+
+
+def test_comparison_periods_regions_and_stations(app, demo: Path, artifacts: Path) -> None:
+    """Issue 14: B's mean price for SA1 is region_price's mean over B (this week so far); the regions
+    and stations modes fill their tables."""
+    from aemo_wh import views
+    from dashboard.components.periods import PRESETS, preset_periods
+
+    page = app.page
+    open_tab(page, "Comparison")
+    visible(page, ".comparison-metrics .tabulator-row").first.wait_for()
+    choose(page, 1, "SA1")
+    wait_until(lambda: text_of(page, "comparison-caption").startswith("SA1"), what="SA1 caption")
+    con = views.connect(demo / "warehouse")
+    try:
+        newest = con.execute("select max(settlementdate) from region_price").fetchall()[0][0]
+        _a, b = preset_periods(PRESETS[0], newest)
+        (mean,) = con.execute("select avg(rrp) from region_price where region_id = 'SA1' and settlementdate > ? "
+                              "and settlementdate <= ?", [b.start, b.end]).fetchall()[0]
+    finally:
+        con.close()
+    row = visible(page, ".comparison-metrics .tabulator-row").filter(has_text="Mean price").first
+
+    def shown_b() -> float | None:
+        text = row.locator('.tabulator-cell[tabulator-field="b"]').inner_text().strip()
+        return None if text in ("", "—") else parse_number(text)
+
+    assert wait_until(lambda: (v := shown_b()) is not None and abs(v - mean) < 0.006 and v, what="B mean price") \
+        == pytest.approx(mean, abs=0.006)
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "9a_comparison_periods.png"))
+    page.get_by_role("button", name="Regions", exact=True).click()
+    regions = visible(page, ".comparison-regions .tabulator-row")
+    wait_until(lambda: regions.count() == 5, what="five region rows")
+    page.get_by_role("button", name="Stations", exact=True).click()
+    stations = visible(page, ".comparison-stations .tabulator-row")
+    wait_until(lambda: stations.count() == 2, what="two default stations")
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "9b_comparison_stations.png"))
     assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
 
 
