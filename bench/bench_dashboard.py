@@ -26,8 +26,8 @@ sys.path.insert(0, str(PROJECT))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.dashboard.conftest import free_port, wait_http  # noqa: E402
 
-TABS = ["Generation by Fuel", "Capacity Utilisation", "Transmission", "Average Price Analysis",
-        "Station Analysis", "Spot Prices"]
+TABS = ["Today", "Generation by Fuel", "Capacity Utilisation", "Transmission", "Average Price Analysis",
+        "Station Analysis", "Spot Prices", "Comparison"]
 
 
 def warehouse_path(args: argparse.Namespace, tmp: Path) -> Path:
@@ -92,7 +92,27 @@ def server_times(warehouse: Path) -> list[tuple[str, float, float]]:
         t0 = time.perf_counter()
         util.window.preset.value = preset
         rows.append((f"window -> {preset} (NEM utilisation)", 1000 * (time.perf_counter() - t0), float("nan")))
+    comparison = next(cls for cls in TAB_CLASSES if cls.title == "Comparison")(store)
+    comparison.refresh()
+    comparison.__panel__().get_root(Document())
+    for preset in ("This month vs same month last year", "Last 30 days vs previous 30", "This week vs last week"):
+        t0 = time.perf_counter()
+        comparison.preset.value = preset
+        rows.append((f"comparison -> {preset[:28]}", 1000 * (time.perf_counter() - t0), float("nan")))
+    for region in ("SA1", "NEM"):
+        t0 = time.perf_counter()
+        comparison.region.value = region
+        rows.append((f"comparison region -> {region}", 1000 * (time.perf_counter() - t0), float("nan")))
+    for mode in ("Regions", "Stations", "Periods"):
+        t0 = time.perf_counter()
+        comparison.mode.value = mode
+        rows.append((f"comparison mode -> {mode}", 1000 * (time.perf_counter() - t0), float("nan")))
     return rows
+
+
+def burn() -> None:  # pragma: no cover - a CPU-bound neighbour for --busy
+    while True:
+        sum(i * i for i in range(10_000))
 
 
 def browser_figures(warehouse: Path) -> dict[str, object]:
@@ -149,6 +169,8 @@ def main() -> int:
     ap.add_argument("--warehouse", type=Path, default=None)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--build", action="store_true", help="build a fresh demo warehouse even if demo_data exists")
+    ap.add_argument("--busy", type=int, default=0, metavar="N",
+                    help="run N CPU-bound processes beside the server during the browser figures (issue 19)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_dashboard_") as tmp:
         warehouse = warehouse_path(args, Path(tmp))
@@ -160,7 +182,18 @@ def main() -> int:
         steps = [cold for what, cold, _ in rows if not what.startswith("server start")]
         worst, median = max(steps), statistics.median(steps)
         print(f"{'worst / median cold (target <= 300 ms)':<44} {worst:>9.0f} {median:>9.0f}")
-        figures = browser_figures(warehouse)
+        import multiprocessing
+
+        burners = [multiprocessing.Process(target=burn, daemon=True) for _ in range(args.busy)]
+        for b in burners:
+            b.start()
+        try:
+            figures = browser_figures(warehouse)
+        finally:
+            for b in burners:
+                b.terminate()
+        if args.busy:
+            print(f"\n(with {args.busy} CPU-bound processes running)")
         print(f"\n{'browser + server process':<48} value")
         for k, v in figures.items():
             print(f"{k:<48} {v if isinstance(v, str) else f'{v:.2f}'}")

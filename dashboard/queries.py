@@ -389,24 +389,24 @@ GROUP BY interconnector_id ORDER BY hours_at_limit DESC, interconnector_id
 """
 
 
-# -- Comparison: one period of one area (a region, or the NEM = the five regions) -----------------
-# $region is 'NEM' or a region id; the evening is the intervals STARTING in [$eve_from, $eve_to) hours.
-_AREA_PRICES = """
+# -- Comparison: one period, per area --------------------------------------------------------------
+# An area is a region, or (with $as_nem) the NEM built from the regions in $regions (all five).
+# The evening is the intervals STARTING in [$eve_from, $eve_to) hours. One query serves one area
+# (Periods mode) or several regions at once (Regions mode): cost grows with the period, not the count.
+PERIOD_PRICE = """
 WITH x AS (
-    SELECT p.settlementdate, p.region_id, p.rrp, d.total_demand_mw AS demand
+    SELECT p.settlementdate, CASE WHEN $as_nem THEN 'NEM' ELSE p.region_id END AS area, p.rrp,
+           d.total_demand_mw AS demand
     FROM region_price AS p
     LEFT JOIN region_demand AS d USING (settlementdate, region_id)
-    WHERE p.settlementdate > $start AND p.settlementdate <= $end
-      AND ($region = 'NEM' OR p.region_id = $region)
+    WHERE p.settlementdate > $start AND p.settlementdate <= $end AND list_contains($regions, p.region_id)
 ), n AS (  -- one price per interval: the region's, or the NEM's demand-weighted across the regions
-    SELECT settlementdate, sum(rrp * demand) / nullif(sum(demand), 0) AS rrp, sum(demand) AS demand,
+    SELECT area, settlementdate, sum(rrp * demand) / nullif(sum(demand), 0) AS rrp, sum(demand) AS demand,
            hour(settlementdate - INTERVAL 5 MINUTE) AS hour
-    FROM x GROUP BY settlementdate
-    HAVING $region <> 'NEM' OR count(*) = 5
-)"""
-
-PERIOD_PRICE = _AREA_PRICES + """
-SELECT avg(rrp) AS mean_rrp, sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_rrp,
+    FROM x GROUP BY area, settlementdate
+    HAVING NOT $as_nem OR count(*) = 5
+)
+SELECT area, avg(rrp) AS mean_rrp, sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_rrp,
        quantile_cont(rrp, 0.05) AS p5_rrp, quantile_cont(rrp, 0.5) AS p50_rrp,
        quantile_cont(rrp, 0.95) AS p95_rrp, min(rrp) AS min_rrp, max(rrp) AS max_rrp,
        count(*) FILTER (WHERE rrp < 0) * 5 / 60 AS negative_hours,
@@ -417,48 +417,61 @@ SELECT avg(rrp) AS mean_rrp, sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_
            / nullif(sum(demand) FILTER (WHERE hour >= $eve_from AND hour < $eve_to), 0) AS evening_vwap_rrp,
        count(*) AS intervals,
        count(DISTINCT (settlementdate - INTERVAL 5 MINUTE)::date) AS days_with_data
-FROM n
+FROM n GROUP BY area
 """
 
-# Per fuel: energy, the volume-weighted price it earned (each region's fuel at its own regional
-# price, so the NEM's is the regions' MW x RRP over their MW), and its mean MW in the evening.
-# The NEM's transmission cancels between regions: not a fuel of the NEM.
+# Per area and fuel: energy, the volume-weighted price it earned (each region's fuel at its own
+# regional price, so the NEM's is the regions' MW x RRP over their MW), and its mean MW in the
+# evening. The NEM's transmission cancels between regions: not a fuel of the NEM. renewable_pct
+# (per area, the same on its every row) is renewable_share's figure over the period from the same
+# scan: renewable MW over all rows, intervals without unit SCADA left out (sql/18_renewable_share.sql).
 PERIOD_FUEL = """
 WITH f AS (
-    SELECT f.settlementdate, f.region_id, f.fuel_class, f.mw, p.rrp,
-           hour(f.settlementdate - INTERVAL 5 MINUTE) AS hour
+    SELECT f.settlementdate, CASE WHEN $as_nem THEN 'NEM' ELSE f.region_id END AS area, f.fuel_class,
+           f.mw, p.rrp, hour(f.settlementdate - INTERVAL 5 MINUTE) AS hour
     FROM fuel_stack AS f
     LEFT JOIN region_price AS p USING (settlementdate, region_id)
-    WHERE f.settlementdate > $start AND f.settlementdate <= $end
-      AND CASE WHEN $region = 'NEM' THEN f.region_id <> 'NEM' AND f.fuel_class <> 'Transmission'
-               ELSE f.region_id = $region END
+    WHERE f.settlementdate > $start AND f.settlementdate <= $end AND list_contains($regions, f.region_id)
+      AND NOT ($as_nem AND f.fuel_class = 'Transmission')
 ), evening AS (
-    SELECT count(DISTINCT settlementdate) AS n FROM f WHERE hour >= $eve_from AND hour < $eve_to
+    SELECT area, count(DISTINCT settlementdate) AS n FROM f WHERE hour >= $eve_from AND hour < $eve_to
+    GROUP BY area
+), share AS (
+    SELECT area, 100 * sum(renewable) / nullif(sum(total), 0) AS renewable_pct
+    FROM (
+        SELECT area, sum(mw) FILTER (WHERE fuel_class IN ('Wind', 'Solar', 'Rooftop Solar', 'Hydro', 'Battery'))
+                   AS renewable,
+               sum(mw) AS total
+        FROM f GROUP BY area, settlementdate
+        HAVING count(*) FILTER (WHERE fuel_class NOT IN ('Rooftop Solar', 'Transmission')) > 0
+    )
+    GROUP BY area
 )
-SELECT fuel_class, sum(mw) * 5 / 60 / 1000 AS energy_gwh,
-       sum(mw * rrp) / nullif(sum(mw), 0) AS vwap_rrp,
-       sum(mw) FILTER (WHERE hour >= $eve_from AND hour < $eve_to) / nullif(any_value(evening.n), 0)
-           AS evening_mw
-FROM f, evening
-GROUP BY fuel_class
+SELECT f.area, f.fuel_class, sum(f.mw) * 5 / 60 / 1000 AS energy_gwh,
+       sum(f.mw * f.rrp) / nullif(sum(f.mw), 0) AS vwap_rrp,
+       sum(f.mw) FILTER (WHERE f.hour >= $eve_from AND f.hour < $eve_to) / nullif(any_value(evening.n), 0)
+           AS evening_mw,
+       any_value(share.renewable_pct) AS renewable_pct
+FROM f LEFT JOIN evening USING (area) LEFT JOIN share USING (area)
+GROUP BY f.area, f.fuel_class
 """
 
 PERIOD_FLOW = """
-SELECT coalesce(sum(net_import_mw) FILTER (WHERE net_import_mw > 0), 0) * 5 / 60 / 1000 AS imports_gwh,
+SELECT region_id AS area,
+       coalesce(sum(net_import_mw) FILTER (WHERE net_import_mw > 0), 0) * 5 / 60 / 1000 AS imports_gwh,
        coalesce(-sum(net_import_mw) FILTER (WHERE net_import_mw < 0), 0) * 5 / 60 / 1000 AS exports_gwh
 FROM region_net_flow
-WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
-"""
-
-PERIOD_RENEWABLE = """
-SELECT 100 * sum(renewable_mw) / nullif(sum(demand_mw), 0) AS renewable_pct
-FROM renewable_share
-WHERE region_id = $region AND settlementdate > $start AND settlementdate <= $end
+WHERE list_contains($regions, region_id) AND settlementdate > $start AND settlementdate <= $end
+GROUP BY region_id
 """
 
 
-def comparison_query(store: Store, sql: str, region: str, start: dt.datetime, end: dt.datetime,
+def comparison_query(store: Store, sql: str, areas: list[str], start: dt.datetime, end: dt.datetime,
                      evening: tuple[int, int] = (17, 22)) -> pd.DataFrame:
-    """One of the PERIOD_* queries for one area and period (only the parameters its text uses are bound)."""
-    params = {"region": region, "start": start, "end": end, "eve_from": evening[0], "eve_to": evening[1]}
+    """One of the PERIOD_* queries over `areas`: ["NEM"] (the five regions as one) or region ids.
+    Only the parameters the text uses are bound."""
+    as_nem = list(areas) == ["NEM"]
+    regions = ["NSW1", "QLD1", "SA1", "TAS1", "VIC1"] if as_nem else list(areas)
+    params = {"regions": regions, "as_nem": as_nem, "start": start, "end": end,
+              "eve_from": evening[0], "eve_to": evening[1]}
     return store.query(sql, {k: v for k, v in params.items() if f"${k}" in sql})

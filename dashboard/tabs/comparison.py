@@ -274,22 +274,30 @@ class ComparisonTab(TabView):
                 with self.quietly():
                     picker.param.update(start=first, end=last)
 
-    def _area(self, region: str, period: Period, evening: tuple[int, int]) -> tuple[dict, pd.DataFrame]:
-        price = queries.comparison_query(self.store, queries.PERIOD_PRICE, region, period.start, period.end, evening)
-        out = price.iloc[0].to_dict() if not price.empty else {}
-        out.update(queries.comparison_query(self.store, queries.PERIOD_RENEWABLE, region, period.start,
-                                            period.end).iloc[0].to_dict())
-        if region != "NEM":
-            out.update(queries.comparison_query(self.store, queries.PERIOD_FLOW, region, period.start,
-                                                period.end).iloc[0].to_dict())
-        if not out.get("intervals"):
-            out = {"intervals": 0, "days_with_data": 0}  # no data: empty, not zero
-        fuel = queries.comparison_query(self.store, queries.PERIOD_FUEL, region, period.start, period.end, evening)
-        return out, fuel
+    def _areas(self, areas: list[str], period: Period, evening: tuple[int, int]) -> dict[str, tuple[dict, pd.DataFrame]]:
+        """Per area: (metrics, fuel rows) over `period`; an area without data gets {"intervals": 0}."""
+        price = queries.comparison_query(self.store, queries.PERIOD_PRICE, areas, period.start, period.end, evening)
+        fuel = queries.comparison_query(self.store, queries.PERIOD_FUEL, areas, period.start, period.end, evening)
+        flow = (queries.comparison_query(self.store, queries.PERIOD_FLOW, areas, period.start, period.end)
+                if areas != ["NEM"] else pd.DataFrame(columns=["area"]))
+        out = {}
+        for area in areas:
+            metrics = {}
+            for frame in (price, flow):
+                row = frame[frame["area"] == area]
+                if not row.empty:
+                    metrics.update(row.iloc[0].drop("area").to_dict())
+            rows = fuel[fuel["area"] == area].drop(columns="area")
+            if not metrics.get("intervals"):
+                metrics = {"intervals": 0, "days_with_data": 0}  # no data: empty, not zero
+            elif not rows.empty:
+                metrics["renewable_pct"] = rows["renewable_pct"].iloc[0]
+            out[area] = (metrics, rows.reset_index(drop=True))
+        return out
 
     def _periods(self, a: Period, b: Period) -> None:
         region, evening = self.region.value, tuple(self.evening.value)
-        (ma, fa), (mb, fb) = self._area(region, a, evening), self._area(region, b, evening)
+        (ma, fa), (mb, fb) = self._areas([region], a, evening)[region], self._areas([region], b, evening)[region]
         cover_a = coverage_text(a, int(ma.get("days_with_data", 0)))
         cover_b = coverage_text(b, int(mb.get("days_with_data", 0)))
         self.caption.object = (f"**{region}** · **{a.label}**: {a.text()} ({cover_a}) · "
@@ -329,8 +337,7 @@ class ComparisonTab(TabView):
             self.region_bars.message("Choose two or more regions")
             return
         rows, mix, days = [], {}, 0
-        for region in chosen:
-            metrics, fuel = self._area(region, period, tuple(self.evening.value))
+        for region, (metrics, fuel) in self._areas(chosen, period, tuple(self.evening.value)).items():
             days = max(days, int(metrics.get("days_with_data", 0)))
             rows.append({"region_id": region, **{k: metrics.get(k, np.nan) for k in REGION_COLUMNS if k != "region_id"}})
             if not fuel.empty:

@@ -71,6 +71,10 @@ def test_periods_side_by_side_equal_the_views(tab: ComparisonTab, con) -> None:
             (df["rrp"] * df["demand"]).sum() / df["demand"].sum())
         assert metrics.loc["Negative-price hours", side] == pytest.approx((df["rrp"] < 0).sum() / 12)
         assert metrics.loc["Price p95", side] == pytest.approx(df["rrp"].quantile(0.95))
+        (share,) = con.execute(
+            "select 100 * sum(renewable_mw) / sum(demand_mw) from renewable_share where region_id = 'SA1' "
+            "and settlementdate > ? and settlementdate <= ?", [start, end]).fetchall()[0]
+        assert metrics.loc["Renewable share", side] == pytest.approx(share)
     row = metrics.loc["Mean price"]
     assert row["diff"] == pytest.approx(row["b"] - row["a"])
     assert row["diff_pct"] == pytest.approx(100 * (row["b"] - row["a"]) / abs(row["a"]))
@@ -87,6 +91,10 @@ def test_nem_fuel_mix_is_the_nem_stack_and_prices_are_volume_weighted(tab: Compa
     for fuel, gwh in stack["gwh"].items():
         assert fuels.loc[fuel, "b_gwh"] == pytest.approx(gwh), fuel
     assert "Transmission" not in fuels.index
+    (share,) = con.execute(
+        "select 100 * sum(renewable_mw) / sum(demand_mw) from renewable_share where region_id = 'NEM' "
+        "and settlementdate > ? and settlementdate <= ?", [D(2026, 1, 12), END]).fetchall()[0]
+    assert tab.metrics.value.set_index("metric").loc["Renewable share", "b"] == pytest.approx(share)
     wind = con.execute(
         "select f.mw, p.rrp from fuel_stack f join region_price p using (settlementdate, region_id) "
         "where f.fuel_class = 'Wind' and f.region_id <> 'NEM' and f.settlementdate > ? and f.settlementdate <= ?",
