@@ -206,3 +206,33 @@ def test_region_demand_is_the_files_demand(con: duckdb.DuckDBPyConnection) -> No
             assert roof == rooftop[region] and underlying == pytest.approx(dns + roof)
         else:
             assert roof is None and underlying is None
+
+
+def test_cumulative_price_is_the_sum_of_the_last_2016_prices(tmp_path: Path) -> None:
+    """Nine simulated days (real AEMO formats, through the ordinary ingest; the simulator leaves one
+    interval out, so one 7-day sum has 2,015 terms): the macro against a sum done here."""
+    from aemo_wh.demo import build_demo_warehouse
+
+    build_demo_warehouse(tmp_path, days=9, end=dt.datetime(2026, 1, 17))
+    con = views.connect(tmp_path / "warehouse")
+    try:
+        prices = con.execute("select settlementdate, region_id, rrp from region_price").df()
+        start, end = dt.datetime(2026, 1, 15), dt.datetime(2026, 1, 17)
+        got = con.execute("select * from cumulative_price(?, ?) order by region_id, settlementdate",
+                          [start, end]).df()
+        assert got["settlementdate"].min() > start and got["settlementdate"].max() == end
+        assert len(got) == len(prices[(prices["settlementdate"] > start) & (prices["settlementdate"] <= end)])
+        for region in ("SA1", "NSW1"):
+            mine = prices[prices["region_id"] == region]
+            for t in (end, dt.datetime(2026, 1, 15, 18, 0)):
+                last = mine[(mine["settlementdate"] > t - dt.timedelta(days=7)) & (mine["settlementdate"] <= t)]
+                row = got[(got["region_id"] == region) & (got["settlementdate"] == t)].iloc[0]
+                assert row["cumulative_price"] == pytest.approx(last["rrp"].sum())
+                assert row["intervals"] == len(last) and len(last) in (2015, 2016)
+                assert row["cumulative_price_threshold"] == 1823600  # FY 2025-26
+                assert row["pct_of_cpt"] == pytest.approx(100 * last["rrp"].sum() / 1823600)
+        # the window's first day still sums 7 days (read from before the window), not from its start
+        first = got[got["region_id"] == "SA1"].iloc[0]
+        assert first["intervals"] >= 2015
+    finally:
+        con.close()
