@@ -93,6 +93,8 @@ class AlertSettings:
     price_low_by_region: dict[str, list[float]] = field(default_factory=dict)
     price_lookback_minutes: float = 120.0  # older crossings (backfill, first run) are not emailed
     freshness_minutes: float = 30.0
+    # a region's rolling 7-day cumulative price reaching this % of the cumulative price threshold
+    cpt_warn_pct: float = 80.0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Alert rules, run after every ingest (`run_alert_rules`) and by `aemo-wh alerts check`.
 
-Three rules, each remembering what it already said in `warehouse/_state/alerts.json`:
+Four rules, each remembering what it already said in `warehouse/_state/alerts.json`:
 
 * Unknown DUIDs: SCADA for a DUID the registry (incl. the overrides file) does not know. One
   email lists every new one. A DUID is alerted again only after the cooldown, and only if it
@@ -10,6 +10,9 @@ Three rules, each remembering what it already said in `warehouse/_state/alerts.j
   when it returns. Crossings older than `price_lookback_minutes` (first run, backfill) update
   the state but are not emailed.
 * Freshness: no new dispatch interval for `freshness_minutes` -> one alert; one on recovery.
+* Cumulative price: a region's rolling 7-day sum of prices (`cumulative_price`) reaching
+  `cpt_warn_pct` (80 %) of the cumulative price threshold -> one alert (at 100 % AEMO applies
+  administered pricing); one when it falls back below. Only the newest interval is judged.
 
 Order matters for "never re-send, never forget": messages are queued in the outbox first
 (durable), then the state is saved, then the outbox is flushed. Email problems are logged
@@ -39,16 +42,17 @@ logger = get_logger(__name__)
 REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
 MAX_LISTED = 100  # DUIDs listed in one email (after a backfill there can be hundreds)
 COLOURS = {"unknown_duid": "#8a5a00", "price": "#b42318", "price_end": "#2f6f3e",
-           "stale": "#b42318", "recovered": "#2f6f3e"}
+           "stale": "#b42318", "recovered": "#2f6f3e", "cpt": "#b42318", "cpt_end": "#2f6f3e"}
 KIND_LABELS = {"unknown_duid": "Registry", "price": "Price alert", "price_end": "Price alert",
-               "stale": "Data freshness", "recovered": "Data freshness"}
+               "stale": "Data freshness", "recovered": "Data freshness", "cpt": "Cumulative price",
+               "cpt_end": "Cumulative price"}
 
 
 @dataclass
 class Alert:
     """One email to send."""
 
-    kind: str  # unknown_duid | price | price_end | stale | recovered
+    kind: str  # unknown_duid | price | price_end | stale | recovered | cpt | cpt_end
     subject: str
     paragraphs: list[str]
     table: Table | None = None
@@ -64,6 +68,7 @@ class AlertSummary:
     new_unknown_duids: list[str] = field(default_factory=list)
     price_events: list[str] = field(default_factory=list)
     freshness: str = ""
+    cumulative_price: list[str] = field(default_factory=list)  # regions at or above the warning, with %
     alerts: list[str] = field(default_factory=list)  # subjects of the emails queued
     queued: list[str] = field(default_factory=list)  # outbox ids
     sent: list[str] = field(default_factory=list)
@@ -77,6 +82,7 @@ class AlertSummary:
         lines.append(f"  unknown DUIDs newly alerted: {', '.join(self.new_unknown_duids) or 'none'}")
         lines.append(f"  price events: {'; '.join(self.price_events) or 'none'}")
         lines.append(f"  data freshness: {self.freshness}")
+        lines.append(f"  cumulative price at the warning level: {'; '.join(self.cumulative_price) or 'none'}")
         if self.config_error:
             lines.append(f"  NOT SENT: {self.config_error}")
             lines.extend(f"    would send: {s}" for s in self.alerts)
@@ -327,6 +333,43 @@ def check_freshness(
     return [], f"fresh (newest interval {age_min} min old)"
 
 
+# --- cumulative price -----------------------------------------------------------------------
+
+
+def check_cumulative_price(
+    con: duckdb.DuckDBPyConnection, state: dict[str, Any], settings: Settings, latest: dt.datetime | None
+) -> tuple[list[Alert], list[str]]:
+    """The cumulative price rule on the newest interval: one alert per region reaching the warning
+    share of the cumulative price threshold, one when it is back below."""
+    active: dict[str, Any] = state["cpt"].setdefault("active", {})
+    if latest is None:
+        return [], []
+    warn = float(settings.alerts.cpt_warn_pct)
+    rows = con.execute(
+        "select region_id, cumulative_price, cumulative_price_threshold, pct_of_cpt, intervals "
+        "from cumulative_price(?, ?) where settlementdate = ? and pct_of_cpt is not null order by region_id",
+        [latest - dt.timedelta(minutes=5), latest, latest],
+    ).fetchall()
+    alerts, at_warning = [], []
+    for region, cum, cpt, pct, n in rows:
+        figures = (f"The cumulative price in {region} (the sum of the 5-minute prices over the 7 days ending "
+                   f"{_hm(latest)}, {n:,} intervals) is {money(cum, 0)}: {pct:.1f} % of the cumulative price "
+                   f"threshold of {money(cpt, 0)}.")
+        if pct >= warn:
+            at_warning.append(f"{region} {pct:.1f} %")
+            if region not in active:
+                active[region] = {"since": _iso(latest), "pct": pct}
+                alerts.append(Alert("cpt", f"[aemo-wh] {region} cumulative price at {pct:.0f} % of the threshold",
+                                    [figures, f"The warning level is {warn:g} %. When the threshold is reached AEMO "
+                                     "applies administered pricing in the region (prices capped at the administered "
+                                     "price cap). You get one more email when it falls back below the warning level."]))
+        elif region in active:
+            del active[region]
+            alerts.append(Alert("cpt_end", f"[aemo-wh] {region} cumulative price back below {warn:g} % "
+                                f"({pct:.0f} %)", [figures]))
+    return alerts, at_warning
+
+
 # --- the run -----------------------------------------------------------------------------
 
 
@@ -375,7 +418,8 @@ def run_alert_rules(
         unknown_alerts, summary.new_unknown_duids = check_unknown_duids(con, state, settings, now, latest)
         price_alerts, summary.price_events = check_prices(con, state, settings, now, latest)
         fresh_alerts, summary.freshness = check_freshness(state, settings, now, latest)
-        alerts = unknown_alerts + price_alerts + fresh_alerts
+        cpt_alerts, summary.cumulative_price = check_cumulative_price(con, state, settings, latest)
+        alerts = unknown_alerts + price_alerts + fresh_alerts + cpt_alerts
         summary.alerts = [a.subject for a in alerts]
         if config_error:
             if alerts:

@@ -89,12 +89,13 @@ def file_lock(path: Path, blocking: bool = True) -> Iterator[bool]:
 
 
 def load_alert_state(settings: Settings) -> dict[str, Any]:
-    """The alert state: {"unknown_duids": {...}, "price": {...}, "freshness": {...}}."""
+    """The alert state: {"unknown_duids": {...}, "price": {...}, "freshness": {...}, "cpt": {...}}."""
     state = read_json(state_dir(settings) / ALERT_STATE_FILE, {})
     state.setdefault("version", ALERT_STATE_VERSION)
     state.setdefault("unknown_duids", {})
     state.setdefault("price", {"last_interval": None, "active": {}})
     state.setdefault("freshness", {"stale": False})
+    state.setdefault("cpt", {"active": {}})
     return state
 
 

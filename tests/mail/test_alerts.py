@@ -270,3 +270,27 @@ def test_zero_mw_placeholders_are_listed_but_not_alerted(demo, smtp_server):
     assert "RT_NSW1" not in msg.get_body(("plain",)).get_content()
     listed = {r[0] for r in views.connect(s).execute("select duid from unknown_duids").fetchall()}
     assert {"RT_NSW1", "NEWBDU1"} <= listed  # `registry unknown` still lists the placeholder
+
+
+def test_cumulative_price_warning_once_and_back_below_once(demo, smtp_server):
+    """Issue 17: 2,016 SA1 prices of $800 sum to $1,612,800, 88.4 % of the threshold in force (the
+    shipped 2025-26 figure, $1,823,600, carried forward into 2026-27 until AEMO's lands): one alert;
+    200 more intervals at $0 bring the 7-day sum to $1,452,800 (79.7 %): one email saying so; then silence."""
+    srv = smtp_server("plain")
+    s = demo.with_overrides(email=srv.email_settings())
+    rows = [(_ts(5 * i), "SA1", 800.0) for i in range(-2015, 1)] + [(_ts(0), "NSW1", 50.0)]
+    con = _price_con(s, rows)
+    first = run_alert_rules(s, now=_ts(1), con=con)
+    (warning,) = _by_kind(srv, "cpt")
+    assert "SA1" in warning["Subject"] and "88 %" in warning["Subject"]
+    body = " ".join(warning.get_body(("plain",)).get_content().split())
+    assert "$1,612,800" in body and "$1,823,600" in body and "2,016 intervals" in body
+    assert first.cumulative_price == ["SA1 88.4 %"]
+    run_alert_rules(s, now=_ts(2), con=con)  # still above: nothing new
+    assert len(_by_kind(srv, "cpt")) == 1 and _by_kind(srv, "cpt_end") == []
+    _add_prices(con, [(_ts(5 * i), "SA1", 0.0) for i in range(1, 201)] + [(_ts(1000), "NSW1", 50.0)])
+    run_alert_rules(s, now=_ts(1001), con=con)
+    (back,) = _by_kind(srv, "cpt_end")
+    assert "back below 80 %" in back["Subject"] and "$1,452,800" in back.get_body(("plain",)).get_content()
+    run_alert_rules(s, now=_ts(1002), con=con)
+    assert len(_by_kind(srv, "cpt")) == 1 and len(_by_kind(srv, "cpt_end")) == 1
