@@ -27,7 +27,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.dashboard.conftest import free_port, wait_http  # noqa: E402
 
 TABS = ["Today", "Generation by Fuel", "Capacity Utilisation", "Transmission", "Average Price Analysis",
-        "Station Analysis", "Spot Prices", "Comparison"]
+        "Station Analysis", "Price Analysis", "Comparison"]
 
 
 def warehouse_path(args: argparse.Namespace, tmp: Path) -> Path:
@@ -92,6 +92,18 @@ def server_times(warehouse: Path) -> list[tuple[str, float, float]]:
         t0 = time.perf_counter()
         util.window.preset.value = preset
         rows.append((f"window -> {preset} (NEM utilisation)", 1000 * (time.perf_counter() - t0), float("nan")))
+    prices = next(cls for cls in TAB_CLASSES if cls.title == "Price Analysis")(store)
+    prices.refresh()
+    prices.__panel__().get_root(Document())
+    for what, widget, value in (("window -> 30 days", prices.window.preset, "30 days"),
+                                ("resolution -> Daily", prices.resolution, "Daily"),
+                                ("bands -> 0, 100, 300", prices.edges, "0, 100, 300"),
+                                ("time of day split -> Month", prices.split, "Month"),
+                                ("window -> 7 days", prices.window.preset, "7 days")):
+        store.clear_cache()
+        t0 = time.perf_counter()
+        widget.value = value
+        rows.append((f"price analysis {what}", 1000 * (time.perf_counter() - t0), float("nan")))
     comparison = next(cls for cls in TAB_CLASSES if cls.title == "Comparison")(store)
     comparison.refresh()
     comparison.__panel__().get_root(Document())

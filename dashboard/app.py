@@ -29,12 +29,12 @@ def register_tabs() -> None:
     from dashboard.tabs.comparison import ComparisonTab
     from dashboard.tabs.generation import GenerationTab
     from dashboard.tabs.price_analysis import PriceAnalysisTab
-    from dashboard.tabs.spot_prices import SpotPricesTab
+    from dashboard.tabs.prices import PricesTab
     from dashboard.tabs.station import StationTab
     from dashboard.tabs.transmission import TransmissionTab
     from dashboard.tabs.utilisation import UtilisationTab
 
-    TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, SpotPricesTab,
+    TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, PricesTab,
                       ComparisonTab]
 
 
@@ -125,7 +125,7 @@ def warm_up(store: Store) -> float:
 
     Run at server start so the first user does not pay for imports (markdown, pmui models), the
     first query of each view on this connection and Bokeh's first model builds: measured on the
-    14-day demo, opening Spot Prices cost 320 ms in a fresh process and 140 ms after this.
+    14-day demo, opening Spot Prices (now Price Analysis) cost 320 ms in a fresh process and 140 ms after this.
     """
     from bokeh.document import Document
 

@@ -475,3 +475,107 @@ def comparison_query(store: Store, sql: str, areas: list[str], start: dt.datetim
     params = {"regions": regions, "as_nem": as_nem, "start": start, "end": end,
               "eve_from": evening[0], "eve_to": evening[1]}
     return store.query(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+
+
+# -- Price Analysis --------------------------------------------------------------------------------
+# $every: a DuckDB interval text ('5 minutes', '30 minutes', '1 hour', '1 day', '1 month'); a bucket
+# is labelled by its end, like SETTLEMENTDATE.
+_EVERY = "time_bucket($every::INTERVAL, settlementdate - INTERVAL 5 MINUTE) + $every::INTERVAL"
+
+PRICE_SERIES = f"""
+SELECT {_EVERY} AS settlementdate, region_id, avg(rrp) AS rrp
+FROM region_price
+WHERE list_contains($regions, region_id) AND {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# Statistics of a window; `period` 'current' = ($start, $end], 'previous' = the same span before it.
+PRICE_STATS = """
+WITH x AS (
+    SELECT CASE WHEN p.settlementdate > $start THEN 'current' ELSE 'previous' END AS period,
+           p.region_id, p.rrp, d.total_demand_mw AS demand
+    FROM region_price AS p
+    LEFT JOIN region_demand AS d USING (settlementdate, region_id)
+    WHERE list_contains($regions, p.region_id)
+      AND p.settlementdate > $start - ($end - $start) AND p.settlementdate <= $end
+)
+SELECT region_id, period, avg(rrp) AS mean_rrp, sum(rrp * demand) / nullif(sum(demand), 0) AS vwap_rrp,
+       median(rrp) AS median_rrp, quantile_cont(rrp, 0.05) AS p5_rrp, quantile_cont(rrp, 0.95) AS p95_rrp,
+       min(rrp) AS min_rrp, max(rrp) AS max_rrp, stddev_samp(rrp) AS std_rrp,
+       100 * count(*) FILTER (WHERE rrp < 0) / count(*) AS negative_pct,
+       100 * count(*) FILTER (WHERE rrp >= 300) / count(*) AS above_300_pct,
+       100 * count(*) FILTER (WHERE rrp >= 5000) / count(*) AS above_5000_pct,
+       count(*) AS intervals
+FROM x GROUP BY ALL ORDER BY region_id, period
+"""
+
+STATUS_COUNTS = f"""
+SELECT region_id, status, count(*) AS intervals
+FROM price_status
+WHERE list_contains($regions, region_id) AND {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# Intervals the market was not "normal" in the way the chart marks: administered, suspended, at cap / floor.
+STATUS_POINTS = f"""
+SELECT settlementdate, region_id, rrp, status
+FROM price_status
+WHERE list_contains($regions, region_id) AND {_WINDOW}
+  AND status IN ('administered', 'suspended', 'at cap', 'at floor')
+ORDER BY settlementdate LIMIT 20000
+"""
+
+# Band i holds prices in [edges[i-1], edges[i]) (band 0: below the first edge). Revenue: the region's
+# generating units (MW > 0) at the regional price, MW x RRP x 5/60 (unit_revenue), signed.
+PRICE_BANDS = f"""
+WITH p AS (
+    SELECT settlementdate, region_id, len(list_filter($edges, lambda e: e <= rrp)) AS band
+    FROM region_price
+    WHERE list_contains($regions, region_id) AND {_WINDOW}
+), r AS (
+    SELECT settlementdate, region_id, sum(revenue_aud) AS revenue_aud
+    FROM unit_revenue
+    WHERE list_contains($regions, region_id) AND {_WINDOW} AND mw > 0
+    GROUP BY ALL
+)
+SELECT p.region_id, p.band, count(*) AS intervals, coalesce(sum(r.revenue_aud), 0) AS revenue_aud
+FROM p LEFT JOIN r USING (settlementdate, region_id)
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# Runs of consecutive intervals (5 minutes apart) at or above $threshold, per region.
+HIGH_PRICE_EVENTS = f"""
+WITH h AS (
+    SELECT settlementdate, region_id, rrp,
+           settlementdate - to_minutes(5 * row_number() OVER (PARTITION BY region_id ORDER BY settlementdate))
+               AS run
+    FROM region_price
+    WHERE list_contains($regions, region_id) AND {_WINDOW} AND rrp >= $threshold
+)
+SELECT region_id, min(settlementdate) - INTERVAL 5 MINUTE AS start, max(settlementdate) AS "end",
+       count(*) * 5 AS minutes, max(rrp) AS peak_rrp, avg(rrp) AS mean_rrp
+FROM h GROUP BY region_id, run
+ORDER BY peak_rrp DESC, start LIMIT 500
+"""
+
+# By interval start, in $slot-minute slots; part = 'All', 'Weekday' / 'Weekend' or the month.
+PRICE_TIME_OF_DAY = f"""
+SELECT strftime(time_bucket(to_minutes($slot), settlementdate - INTERVAL 5 MINUTE), '%H:%M') AS slot,
+       CASE $split WHEN 'weekday' THEN CASE WHEN isodow(settlementdate - INTERVAL 5 MINUTE) >= 6
+                                            THEN 'Weekend' ELSE 'Weekday' END
+                   WHEN 'month' THEN strftime(settlementdate - INTERVAL 5 MINUTE, '%b')
+                   ELSE 'All' END AS part,
+       avg(rrp) AS mean_rrp, median(rrp) AS median_rrp
+FROM region_price
+WHERE region_id = $region AND {_WINDOW}
+GROUP BY ALL ORDER BY 1
+"""
+
+CUMULATIVE_PRICE = f"""
+SELECT {_EVERY} AS settlementdate, region_id, arg_max(pct_of_cpt, settlementdate) AS pct_of_cpt,
+       arg_max(cumulative_price, settlementdate) AS cumulative_price,
+       arg_max(cumulative_price_threshold, settlementdate) AS cumulative_price_threshold
+FROM cumulative_price($start, $end)
+WHERE list_contains($regions, region_id)
+GROUP BY ALL ORDER BY 1, 2
+"""

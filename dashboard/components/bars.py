@@ -9,6 +9,7 @@ total after it, then the net change from zero: the fuel bars add up to the net b
 from __future__ import annotations
 
 import pandas as pd
+from bokeh.core.properties import value
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Legend, LegendItem
 from bokeh.plotting import figure
 
@@ -109,4 +110,45 @@ class Waterfall(Chart):
         }
         self.figure.x_range.factors = data["fuel"]
         self.source.data = data
+        self._shown(title)
+
+
+BAND_COLORS = ("#1565c0", "#42a5f5", "#80cbc4", "#66bb6a", "#d4e157", "#ffca28", "#ffa726", "#f4511e",
+               "#c62828", "#6a1b9a", "#4e342e", "#37474f")
+
+
+class ShareBars(Chart):
+    """Shares (%) of up to len(BAND_COLORS) series stacked per category (e.g. price bands per region)."""
+
+    def __init__(self, height: int = 300, ylabel: str = "%") -> None:
+        super().__init__(figure(x_range=FactorRange(), height=height, sizing_mode="stretch_width",
+                                tools="save", toolbar_location="above", title=""))
+        self.figure.yaxis.axis_label = ylabel
+        self.keys = [f"s{i}" for i in range(len(BAND_COLORS))]
+        self.source = ColumnDataSource({"label": [], **{k: [] for k in self.keys}})
+        rs = self.figure.vbar_stack(self.keys, x="label", width=0.6, color=list(BAND_COLORS), source=self.source)
+        self.items = [LegendItem(label=value(""), renderers=[r], visible=False) for r in rs]
+        self.figure.add_layout(Legend(items=self.items, label_text_font_size="11px"), "right")
+        self.hover = HoverTool(renderers=rs, tooltips=[("", "@label")])
+        self.figure.add_tools(self.hover)
+
+    def _clear(self) -> None:
+        self.source.data = {"label": [], **{k: [] for k in self.keys}}
+
+    def update(self, shares: pd.DataFrame, title: str) -> None:
+        """`shares`: rows = categories, columns = series in order (at most len(BAND_COLORS)), values in %."""
+        if shares.empty:
+            self.message("No data in this window")
+            return
+        names = [str(c) for c in shares.columns][: len(self.keys)]
+        labels = [str(i) for i in shares.index]
+        data = {"label": labels}
+        for i, k in enumerate(self.keys):
+            data[k] = list(shares.iloc[:, i].fillna(0.0)) if i < len(names) else [0.0] * len(labels)
+        self.figure.x_range.factors = labels
+        self.source.data = data
+        for i, item in enumerate(self.items):
+            item.visible = i < len(names)
+            item.label = value(names[i] if i < len(names) else "")
+        self.hover.tooltips = [("", "@label")] + [(n, f"@{self.keys[i]}{{0.0}} %") for i, n in enumerate(names)]
         self._shown(title)

@@ -85,13 +85,13 @@ def csv_text(df: pd.DataFrame) -> str:
     return df.round({c: csv_decimals(str(c)) for c in floats}).to_csv(index=False)
 
 
-def csv_button(frame: Callable[[], pd.DataFrame], filename: str) -> pmui.FileDownload:
+def csv_button(frame: Callable[[], pd.DataFrame], filename: str, label: str = "Download CSV") -> pmui.FileDownload:
     """A "Download CSV" button that serialises `frame()` (rounded by `csv_text`) when clicked."""
 
     def _callback() -> io.StringIO:
         return io.StringIO(csv_text(frame()))
 
     return pmui.FileDownload(
-        callback=_callback, filename=filename, label="Download CSV",
+        callback=_callback, filename=filename, label=label,
         icon="download", variant="outlined", size="small", width=170,
     )

@@ -20,6 +20,7 @@ from panel.io import hold
 from dashboard import queries, theme
 from dashboard.components import charts
 from dashboard.components.base import NO_DATA_YET, TabView
+from dashboard.components.cards import PriceCards, money_text
 from dashboard.components.flows import FlowDiagram
 from dashboard.components.gauges import GaugeRow
 from dashboard.components.tables import NO_VALUE, csv_button, empty_frame, make_table, money, number, percent
@@ -27,11 +28,6 @@ from dashboard.components.tables import NO_VALUE, csv_button, empty_frame, make_
 AREAS = ("NEM", *theme.REGIONS)
 # renewable_share's classes (sql/18_renewable_share.sql): the tests recompute the share from these
 RENEWABLE_FUELS = ("Wind", "Solar", "Rooftop Solar", "Hydro", "Battery")
-STATUS_COLORS = {
-    "administered": "#ef5350", "suspended": "#ef5350", "at cap": "#ef5350", "at floor": "#42a5f5",
-    "high": "#ffa726", "negative": "#42a5f5", "normal": "#90a4ae",
-}
-
 SO_FAR_COLUMNS = dict(region_id="str", mean_rrp="float64", min_rrp="float64", max_rrp="float64",
                       vwap_rrp="float64", negative_hours="float64", demand_gwh="float64", renewable_pct="float64")
 SO_FAR_TITLES = {"region_id": "Region", "mean_rrp": "Mean $/MWh", "min_rrp": "Min $/MWh", "max_rrp": "Max $/MWh",
@@ -58,19 +54,6 @@ RECORD_TITLES = {"metric": "Record", "region_id": "Region", "today": "Today", "t
 def day_start(now: dt.datetime) -> dt.datetime:
     """Midnight (NEM time) opening the day of the interval that ends at `now`."""
     return dt.datetime.combine((now - dt.timedelta(minutes=5)).date(), dt.time())
-
-
-def money_text(value: float | None) -> str:
-    if value is None or pd.isna(value):
-        return NO_VALUE
-    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
-
-
-def signed(value: float | None, unit: str, money_: bool = False) -> str:
-    if value is None or pd.isna(value):
-        return NO_VALUE
-    sign = "+" if value >= 0 else "-"
-    return f"{sign}${abs(value):,.2f}" if money_ else f"{sign}{abs(value):,.0f} {unit}"
 
 
 def _stamp(value, fmt: str) -> str:
@@ -118,38 +101,6 @@ def record_rows(share: pd.DataFrame, share_records: pd.DataFrame, extremes: pd.D
     return pd.DataFrame(rows, columns=list(RECORD_COLUMNS)) if rows else empty_frame(**RECORD_COLUMNS)
 
 
-STATUS_TEXT = {"normal": "normal", "negative": "NEGATIVE", "high": "HIGH (≥ $300)", "at cap": "AT MARKET PRICE CAP",
-               "at floor": "AT MARKET FLOOR", "administered": "ADMINISTERED PRICING", "suspended": "MARKET SUSPENDED"}
-
-
-def card_html(region: str, row: pd.Series | None) -> str:
-    """A region card: latest price with its status, demand, and the change over the last 30 minutes."""
-    head = f'<div class="today-region">{region}</div>'
-    if row is None:
-        return head + f'<div class="today-price">{NO_VALUE}</div>'
-    status = row["status"] if isinstance(row["status"], str) else "normal"
-    demand = NO_VALUE if pd.isna(row["demand_mw"]) else f"{row['demand_mw']:,.0f} MW"
-    return (
-        head
-        + f'<div class="today-price">{money_text(row["rrp"])}</div>'
-        + f'<div class="today-status" data-status="{status}" style="color:{STATUS_COLORS.get(status, "#90a4ae")}">'
-        + f"{STATUS_TEXT.get(status, status)}</div>"
-        + f'<div class="today-demand">Demand {demand}</div>'
-        + f'<div class="today-change">30 min: {signed(row["rrp"] - row["rrp_before"], "", money_=True)} · '
-        + f'{signed(row["demand_mw"] - row["demand_before_mw"], "MW")}</div>'
-    )
-
-
-# One HTML pane per card: five MUI Typographies per card cost 23 ms a card to build, this 6 ms.
-CARD_CSS = """
-.today-region {font-weight: 600; font-size: 0.9rem;}
-.today-price {font-size: 1.55rem; font-weight: 500; margin: 4px 0 2px;}
-.today-status {font-size: 0.75rem; font-weight: 600; letter-spacing: 0.03em;}
-.today-demand {font-size: 0.85rem; margin-top: 6px;}
-.today-change {font-size: 0.75rem; opacity: 0.8;}
-"""
-
-
 class TodayTab(TabView):
     """Cards and gauges are built and sent first; the charts and tables below them are built once the
     browser has the page (`_build_rest`, on load): the first chart comes sooner (issue 14: <= 1.5 s)."""
@@ -159,14 +110,7 @@ class TodayTab(TabView):
     def __init__(self, store, **params) -> None:
         super().__init__(store, **params)
         self.day_caption = pmui.Typography("", variant="body2", css_classes=["today-caption"])
-        self.cards = {
-            r: pn.pane.HTML(card_html(r, None), css_classes=["today-card", f"today-card-{r}"],
-                            stylesheets=[CARD_CSS], margin=0)
-            for r in theme.REGIONS
-        }
-        papers = [pmui.Paper(card, elevation=2, width=190, margin=(5, 8),
-                             sx={"padding": "10px", "borderTop": f"4px solid {theme.REGION_COLORS[r]}"})
-                  for r, card in self.cards.items()]
+        self.cards = PriceCards(theme.REGIONS)
         self.gauges = GaugeRow(AREAS, {**theme.REGION_COLORS, "NEM": theme.REGION_COLORS.get("NEM", "#26c6da")})
         self.records_note = pmui.Typography("", variant="body2", css_classes=["today-new-records"])
         self._so_far = empty_frame(**SO_FAR_COLUMNS)
@@ -178,7 +122,7 @@ class TodayTab(TabView):
              pmui.Typography("Gauges: renewable share now (wind, utility solar, rooftop, hydro, battery discharge "
                              "over demand incl. rooftop). Amber tick: today's high; purple: the record before "
                              "today.", variant="caption")],
-            [pn.Row(*papers, sizing_mode="stretch_width"),
+            [self.cards.row,
              pmui.Typography("Renewable share now", variant="subtitle1"),
              pn.pane.Bokeh(self.gauges.figure, sizing_mode="stretch_width"),
              self.records_note,
@@ -246,10 +190,7 @@ class TodayTab(TabView):
         window = {"now": now, "day_start": start}
         self.day_caption.object = f"**{start:%A %d %B %Y}** · 00:00 → {now:%H:%M}" + (
             " (the whole day)" if now - start == dt.timedelta(days=1) else "")
-        cards = self.store.query(queries.TODAY_CARDS, {"now": now})
-        for region, card in self.cards.items():
-            row = cards[cards["region_id"] == region]
-            card.object = card_html(region, row.iloc[0] if not row.empty else None)
+        self.cards.update(self.store.query(queries.TODAY_CARDS, {"now": now}))
         share = self.store.query(queries.TODAY_SHARE, window)
         share_records = self.store.query_settled(queries.SHARE_RECORDS, {"day_start": start})
         shares = self._gauges(now, share, share_records)

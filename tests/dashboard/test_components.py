@@ -270,18 +270,20 @@ def _download(button) -> str:  # noqa: ANN001
 
 
 def test_generation_csv_names_its_region_and_spot_csv_holds_the_window(demo: Path) -> None:
-    """Issue 19 item 18: the fuel-stack CSV had no region column; the spot CSV only the last 2 hours."""
+    """Issue 19 item 18: the fuel-stack CSV had no region column; the spot CSV only the last 2 hours
+    (now the Price Analysis tab's price CSV: the whole window)."""
     import io
 
     from dashboard.tabs.generation import GenerationTab
-    from dashboard.tabs.spot_prices import SpotPricesTab
+    from dashboard.tabs.prices import PricesTab
 
     store = Store(demo / "warehouse")
     gen = GenerationTab(store)
     gen.region.value = "SA1"
     fuel = pd.read_csv(io.StringIO(_download(gen.download)))
     assert not fuel.empty and set(fuel["region"]) == {"SA1"}
-    spot = SpotPricesTab(store)
+    spot = PricesTab(store)
+    spot.window.preset.value = "24 h"
     spot.refresh()
     prices = pd.read_csv(io.StringIO(_download(spot.download)), parse_dates=["settlementdate"])
     span = prices["settlementdate"].max() - prices["settlementdate"].min()

@@ -62,7 +62,7 @@ def test_cards_show_the_newest_price_and_its_status(tab: TodayTab, con) -> None:
     rows = con.execute("select region_id, rrp, status from price_status where settlementdate = ?", [END]).fetchall()
     assert len(rows) == 5
     for region, rrp, status in rows:
-        html = tab.cards[region].object
+        html = tab.cards.panes[region].object
         assert f"${abs(rrp):,.2f}" in html and f'data-status="{status}"' in html
 
 

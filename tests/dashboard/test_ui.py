@@ -23,7 +23,7 @@ TABS = [
     ("Transmission", "canvas"),
     ("Average Price Analysis", ".price-pivot .tabulator-row"),
     ("Station Analysis", "canvas"),
-    ("Spot Prices", ".tabulator-row"),
+    ("Price Analysis", ".prices-stats .tabulator-row"),
     ("Comparison", ".comparison-metrics .tabulator-row"),
 ]
 
@@ -327,6 +327,42 @@ def test_comparison_periods_regions_and_stations(app, demo: Path, artifacts: Pat
     page.mouse.move(5, 5)
     time.sleep(1.0)
     page.screenshot(path=str(artifacts / "9b_comparison_stations.png"))
+    assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
+
+
+def test_price_analysis_window_bands_and_a_figure_against_sql(app, demo: Path, artifacts: Path) -> None:
+    """Issue 17: the tab opens with its cards and statistics; a 24-h window, new band edges and a
+    region change redraw it; SA1's mean over the window is region_price's."""
+    from aemo_wh import views
+
+    page = app.page
+    open_tab(page, "Price Analysis")
+    visible(page, ".prices-stats .tabulator-row").first.wait_for()
+    visible(page, "text=24 h").first.click()
+    edges = page.get_by_label("Price bands: edges ($/MWh)")
+    edges.fill("0, 100, 200")
+    edges.press("Enter")
+    bands = visible(page, ".prices-bands .tabulator-row")
+    wait_until(lambda: bands.filter(has_text="$100 – $200").count() > 0, what="the new bands")
+    con = views.connect(demo / "warehouse")
+    try:
+        newest = con.execute("select max(settlementdate) from region_price").fetchall()[0][0]
+        (mean,) = con.execute("select avg(rrp) from region_price where region_id = 'SA1' and settlementdate > ? "
+                              "- interval 24 hour and settlementdate <= ?", [newest, newest]).fetchall()[0]
+    finally:
+        con.close()
+    rows = visible(page, ".prices-stats .tabulator-row").filter(has_text="SA1").filter(has_text="this window")
+
+    def shown() -> float | None:
+        if not rows.count():
+            return None
+        text = rows.first.locator('.tabulator-cell[tabulator-field="mean_rrp"]').inner_text().strip()
+        return None if text in ("", "—") else parse_number(text)
+
+    wait_until(lambda: (v := shown()) is not None and abs(v - mean) < 0.006, what=f"SA1 mean {mean:.2f}")
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "7b_price_analysis_24h.png"))
     assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
 
 
