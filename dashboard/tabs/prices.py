@@ -163,13 +163,15 @@ class PricesTab(TabView):
         self.download = csv_button(lambda: self._prices, "prices.csv", "Prices CSV")
         self.download_stats = csv_button(lambda: self._stats, "price_statistics.csv", "Statistics CSV")
         self.download_events = csv_button(lambda: self.events.value, "high_price_events.csv", "Events CSV")
+        self.download_bands = csv_button(lambda: self.band_table.value, "price_bands.csv", "Bands CSV")
 
         self.refresh_on(self.window, self.regions, self.resolution, self.smooth, self.edges, self.threshold,
                         self.tod_region, self.split)
         self.log_scale.param.watch(self._on_log, "value")
         self.set_layout(
             [self.window, self.regions, self.resolution, self.smooth, self.log_scale, self.edges, self.threshold,
-             self.tod_region, self.split, self.download, self.download_stats, self.download_events],
+             self.tod_region, self.split, self.download, self.download_stats, self.download_bands,
+             self.download_events],
             [pmui.Typography("Latest 5-minute price ($/MWh)", variant="subtitle1"), self.stamp, self.cards.row,
              self.cpt_note,
              pn.pane.Bokeh(self.price.figure, sizing_mode="stretch_width"),
@@ -240,6 +242,10 @@ class PricesTab(TabView):
         self.events.value = self.store.query(queries.HIGH_PRICE_EVENTS, {**base, "threshold": float(self.threshold.value
                                                                                                     or 0.0)})
         self._time_of_day(start, end)
+        stamp = f"{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}"
+        self.download_stats.filename = f"price_statistics_{stamp}.csv"
+        self.download_bands.filename = f"price_bands_{stamp}.csv"
+        self.download_events.filename = f"high_price_events_{stamp}.csv"
 
     def _cumulative(self, base: dict, every: str, regions: list[str]) -> None:
         cum = self.store.query(queries.CUMULATIVE_PRICE, {**base, "every": every})

@@ -70,7 +70,11 @@ def test_statistics_for_the_window_and_the_period_before(tab: PricesTab, prices:
 
 def test_bands_sum_to_100_and_revenue_ties_to_unit_revenue(tab: PricesTab, warehouse: Path,
                                                            prices: pd.DataFrame) -> None:
+    import io
+
     table = tab.band_table.value
+    downloaded = pd.read_csv(io.StringIO(tab.download_bands.callback().getvalue()))
+    assert len(downloaded) == len(table) and set(downloaded.columns) == set(table.columns)
     for region, rows in table.groupby("region_id"):
         assert rows["intervals_pct"].sum() == pytest.approx(100), region
         assert rows["revenue_pct"].sum() == pytest.approx(100), region
