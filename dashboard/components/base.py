@@ -122,6 +122,11 @@ class TabView(pn.viewable.Viewer):
         start, end = bounds
         if axis is not None:
             axis.show(start, end, reset=self.selection_changed((*selection, window.key())))
+            oldest = self.store.oldest_interval()
+            first = oldest - dt.timedelta(minutes=5) if oldest is not None else None
+            for chart in charts:
+                if getattr(chart, "figure", None) is not None and chart.figure.x_range is axis.range:
+                    chart.mark_before(start, first)
         return start, end, queries.bucket_minutes(start, end)
 
     def __panel__(self) -> pn.viewable.Viewable:

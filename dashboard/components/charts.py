@@ -26,6 +26,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 from bokeh.models import (
+    BoxAnnotation,
     ColumnDataSource,
     DataRange1d,
     DatetimeTickFormatter,
@@ -45,6 +46,7 @@ TIME = "settlementdate"
 TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
 TIME_TIP = ("Time", f"@{TIME}{{%F %H:%M}}")
 NO_DATA = "No data in this window"
+FIVE_MIN = dt.timedelta(minutes=5)
 
 
 def wide_on_grid(
@@ -145,6 +147,22 @@ class Chart:
         self.label = Label(x=centre, y=centre, anchor="center", text="", text_font_size="14px",
                            text_color="#9e9e9e", visible=False)
         self.figure.add_layout(self.label)
+        # the part of a window before the warehouse's first interval (issue 19 item 15: a 30-day
+        # window on a 14-day warehouse drew an unexplained empty left half)
+        self.before = BoxAnnotation(left=0, right=0, fill_color="#78909c", fill_alpha=0.12, line_alpha=0,
+                                    visible=False)
+        self.before_label = Label(x=0, y=5, y_units="screen", x_offset=4, text="before the first data",
+                                  text_font_size="11px", text_color="#90a4ae", visible=False)
+        self.figure.add_layout(self.before)
+        self.figure.add_layout(self.before_label)
+
+    def mark_before(self, start: dt.datetime, first: dt.datetime | None) -> None:
+        """Shade (start, first] when the window starts before the data does; else hide the shade."""
+        shown = first is not None and start < first
+        if shown:
+            self.before.update(left=epoch_ms(start), right=epoch_ms(first))
+            self.before_label.x = epoch_ms(start)
+        self.before.visible = self.before_label.visible = shown
 
     def message(self, text: str) -> None:
         """Clear the data and show `text` in the middle of the plot."""

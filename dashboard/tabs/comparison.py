@@ -26,6 +26,7 @@ from dashboard.components.base import NO_DATA_YET, TabView
 from dashboard.components.periods import PRESETS, Period, custom_period, preset_periods
 from dashboard.components.search import StationIndex
 from dashboard.components.tables import NO_VALUE, csv_button, empty_frame, make_table, money, number, percent
+from dashboard.components.time_window import bound_to_data
 
 MODES = ("Periods", "Regions", "Stations")
 MAX_STATIONS = 4
@@ -256,7 +257,9 @@ class ComparisonTab(TabView):
                 chart.message(NO_DATA_YET)
             self.caption.object = NO_DATA_YET
             return
-        self._bound_pickers(newest)
+        for picker in (self.custom_a, self.custom_b):
+            with self.quietly():
+                bound_to_data(picker, self.store, newest)
         a, b = self.periods(newest)
         if self.mode.value == "Periods":
             self._periods(a, b)
@@ -264,15 +267,6 @@ class ComparisonTab(TabView):
             self._regions(b)
         else:
             self._stations(b)
-
-    def _bound_pickers(self, newest: dt.datetime) -> None:
-        """The custom pickers offer only the warehouse's days (issue 19 item 7)."""
-        oldest = self.store.oldest_interval() or newest
-        first, last = (oldest - dt.timedelta(minutes=5)).date(), (newest - dt.timedelta(minutes=5)).date()
-        for picker in (self.custom_a, self.custom_b):
-            if (picker.start, picker.end) != (first, last):
-                with self.quietly():
-                    picker.param.update(start=first, end=last)
 
     def _areas(self, areas: list[str], period: Period, evening: tuple[int, int]) -> dict[str, tuple[dict, pd.DataFrame]]:
         """Per area: (metrics, fuel rows) over `period`; an area without data gets {"intervals": 0}."""

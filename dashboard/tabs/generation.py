@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
 
@@ -53,6 +54,7 @@ class GenerationTab(TabView):
         wide = charts.wide_on_grid(long, "fuel_class", "mw", start, end, bucket)
         if long.empty:
             self.stack.message("No generation in this window")
+            self.stack.figure.title.text = f"Generation by fuel — {region}"
         else:
             self.stack.update(wide, f"Generation by fuel — {region} (MW, {bucket}-min)")
         regions = list(theme.REGIONS) if region == "NEM" else [region]
@@ -62,7 +64,15 @@ class GenerationTab(TabView):
         mix = mix.assign(share_pct=100 * mix["energy_gwh"] / total if total else 0.0)
         order = {f: i for i, f in enumerate(theme.order_fuels(list(mix["fuel"])))}
         self.mix.value = mix.sort_values("fuel", key=lambda s: s.map(order)).reset_index(drop=True)
+        window_text = f"**{region}** · {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M}"
+        if long.empty:
+            oldest, newest = self.store.oldest_interval(), self.store.newest_interval()
+            self.caption.object = (f"{window_text} · no data in this window (the warehouse holds "
+                                   f"{oldest - charts.FIVE_MIN:%Y-%m-%d %H:%M} → {newest:%Y-%m-%d %H:%M})")
+            return
+        first = pd.Timestamp(long["settlementdate"].min()) - pd.Timedelta(minutes=bucket)
+        since = f" · data from {first:%d %b %H:%M} (shaded: before the warehouse)" if first > pd.Timestamp(start) else ""
         self.caption.object = (
-            f"**{region}** · {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} · {bucket}-min resolution · "
-            f"mean net generation {wide.sum(axis=1, min_count=1).mean():,.0f} MW"
+            f"{window_text} · {bucket}-min resolution · "
+            f"mean net generation {wide.sum(axis=1, min_count=1).mean():,.0f} MW{since}"
         )

@@ -315,3 +315,49 @@ def test_search_confidence_counts_the_typed_words() -> None:
     assert injection and not injection[0].confident and index.best("'; drop table x; --") is None
     assert index.best("bayswter pwer").station == "Bayswater Power Station"
     assert index.best("BW01").station == "Bayswater Power Station"
+
+
+def test_custom_range_picker_is_bound_to_the_data_and_opens_on_the_window(demo: Path) -> None:
+    """Issue 19 item 7: the picker offered any date and opened on an empty month after the data."""
+    from dashboard.tabs.generation import GenerationTab
+
+    store = Store(demo / "warehouse")
+    tab = GenerationTab(store)
+    tab.refresh()
+    newest, oldest = store.newest_interval(), store.oldest_interval()
+    five = dt.timedelta(minutes=5)
+    picker = tab.window.picker
+    assert (picker.start, picker.end) == ((oldest - five).date(), (newest - five).date())
+    tab.window.preset.value = "24 h"
+    tab.window.preset.value = "Custom"
+    assert picker.value == (max((newest - dt.timedelta(hours=24)).date(), picker.start), (newest - five).date())
+    # and the tab refreshed on that range: whole days from midnight
+    assert f"{picker.value[0]:%Y-%m-%d} 00:00 →" in tab.caption.object
+    tab.window.preset.value = "30 days"  # a window reaching before the data: the picker opens inside it
+    tab.window.picker.value = None
+    tab.window.preset.value = "Custom"
+    assert picker.value[0] == picker.start
+
+
+def test_empty_and_partial_windows_say_so(demo: Path) -> None:
+    """Issue 19 item 15: "mean net generation nan MW" for a range without data; a 30-day window on
+    a short warehouse drew an empty left half without a word."""
+    from dashboard.tabs.generation import GenerationTab
+
+    store = Store(demo / "warehouse")
+    tab = GenerationTab(store)
+    tab.window.preset.value = "30 days"
+    assert "data from" in tab.caption.object and "nan" not in tab.caption.object
+    assert tab.stack.before.visible and tab.price.before.visible
+    left, right = tab.stack.before.left, tab.stack.before.right
+    assert left == epoch_ms(store.newest_interval() - dt.timedelta(days=30))
+    assert right == epoch_ms(store.oldest_interval() - dt.timedelta(minutes=5))
+    tab.window.preset.value = "24 h"
+    assert not tab.stack.before.visible
+    oldest = store.oldest_interval()
+    with tab.quietly():
+        tab.window.preset.value = "Custom"
+    tab.window.picker.param.update(start=None, end=None)
+    tab.window.picker.value = ((oldest - dt.timedelta(days=20)).date(), (oldest - dt.timedelta(days=19)).date())
+    assert "no data in this window" in tab.caption.object and "nan" not in tab.caption.object
+    assert tab.stack.label.visible and "5-min" not in tab.stack.figure.title.text
