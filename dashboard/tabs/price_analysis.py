@@ -75,6 +75,22 @@ def build_pivot_frame(flat: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
     return frame.fillna({c: 0.0 for c in SUMS})
 
 
+def grouped_rows(flat: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
+    """The groups on screen as rows (one per combination of the chosen levels), for the CSV: sums of
+    GWh, $M and MW, price = Σ$ / ΣMWh and utilisation = ΣGWh / Σcapacity-GWh, as the table shows."""
+    keys = [LEVELS[level] for level in levels]
+    frame = flat.fillna({c: 0.0 for c in SUMS})
+    out = frame.groupby(keys, dropna=False).agg(
+        generation_gwh=("generation_gwh", "sum"), revenue_musd=("revenue_musd", "sum"),
+        capacity_mw=("capacity_mw", "sum"), _capacity_gwh=("_capacity_gwh", "sum"), duids=("duid", "nunique"),
+    ).reset_index()
+    gwh = out["generation_gwh"].where(out["generation_gwh"] != 0)
+    out["price_per_mwh"] = out["revenue_musd"] * 1000 / gwh
+    out["utilisation_pct"] = 100 * out["generation_gwh"] / out["_capacity_gwh"].where(out["_capacity_gwh"] != 0)
+    return out.drop(columns="_capacity_gwh")[
+        [*keys, "generation_gwh", "revenue_musd", "price_per_mwh", "utilisation_pct", "capacity_mw", "duids"]]
+
+
 def make_pivot_table(frame: pd.DataFrame, shown: list[str]) -> pn.widgets.Tabulator:
     levels = list(frame.index.names)
     hidden = HIDDEN + [c for label, c in COLUMNS.items() if label not in shown]
@@ -83,7 +99,7 @@ def make_pivot_table(frame: pd.DataFrame, shown: list[str]) -> pn.widgets.Tabula
         hierarchical=True,
         aggregators={level: dict(SUMS) for level in levels[:-1]},
         formatters={
-            "generation_gwh": number(3), "revenue_musd": money(3), "capacity_mw": CAPACITY_FORMATTER,
+            "generation_gwh": number(2), "revenue_musd": money(2), "capacity_mw": CAPACITY_FORMATTER,
             "price_per_mwh": PRICE_FORMATTER, "utilisation_pct": UTIL_FORMATTER,
             "station": TEXT_FORMATTER, "owner": TEXT_FORMATTER,
         },
@@ -116,12 +132,16 @@ class PriceAnalysisTab(TabView):
         self.caption = pmui.Typography("", variant="body2", css_classes=["pivot-caption"])
         self.holder = pn.Column(sizing_mode="stretch_width")
         self._flat = pd.DataFrame()
-        self.download = csv_button(lambda: self._flat, "price_pivot.csv")
+        self._groups = pd.DataFrame()
+        # both: the DUID rows, and the groups as the table shows them (issue 19 item 18)
+        self.download = csv_button(lambda: self._flat, "price_pivot.csv", "CSV: DUIDs")
+        self.download_groups = csv_button(lambda: self._groups, "price_pivot_groups.csv", "CSV: groups")
         for level in (self.level1, self.level2):  # before refresh_on: the options settle, then one refresh
             level.param.watch(lambda _e: self._sync_levels(), "value")
         self._sync_levels()
         self.refresh_on(self.level1, self.level2, self.level3, self.regions, self.fuels, self.columns, self.window)
-        self.set_layout([self.level1, self.level2, self.level3, self.window, self.fuels, self.download],
+        self.set_layout([self.level1, self.level2, self.level3, self.window, self.fuels, self.download,
+                         self.download_groups],
                         [self.regions, self.columns, self.caption, self.holder])
 
     def _sync_levels(self) -> None:
@@ -165,6 +185,9 @@ class PriceAnalysisTab(TabView):
         self._flat = flat.drop(columns=HIDDEN)
         self.download.filename = f"price_pivot_{start:%Y%m%d}_{end:%Y%m%d}.csv"
         levels = self.levels()
+        self._groups = grouped_rows(flat, levels) if not flat.empty else pd.DataFrame()
+        self.download_groups.filename = (f"price_pivot_by_{'_'.join(lv.lower() for lv in levels)}_"
+                                         f"{start:%Y%m%d}_{end:%Y%m%d}.csv")
         total_gwh = flat["generation_gwh"].sum()
         price = flat["revenue_musd"].sum() * 1000 / total_gwh if total_gwh else float("nan")
         self.caption.object = (

@@ -94,6 +94,31 @@ def test_pivot_frame_follows_the_chosen_order() -> None:
     assert "owner" in frame.columns and "station" in frame.columns
 
 
+def test_pivot_groups_csv_is_the_grouping_on_screen(demo: Path) -> None:
+    """Issue 19 item 18: the pivot CSV was per DUID only; now also one row per group, with the
+    group's volume-weighted price (Σ$ / ΣMWh) and utilisation from sums, as the table shows."""
+    import io
+
+    from dashboard.tabs.price_analysis import PriceAnalysisTab
+
+    tab = PriceAnalysisTab(Store(demo / "warehouse"))
+    with tab.quietly():
+        tab.level1.value, tab.level2.value = "Region", "Fuel"
+        tab.level3.value = "—"
+    tab.refresh()
+    groups = pd.read_csv(io.StringIO(_download(tab.download_groups)))
+    duids = pd.read_csv(io.StringIO(_download(tab.download)))
+    assert list(groups.columns[:2]) == ["region_id", "fuel_class"] and "duid" not in groups.columns
+    assert len(groups) == len(duids.groupby(["region_id", "fuel_class"]))
+    coal = duids[(duids["region_id"] == "NSW1") & (duids["fuel_class"] == "Coal")]
+    row = groups[(groups["region_id"] == "NSW1") & (groups["fuel_class"] == "Coal")].iloc[0]
+    assert row["generation_gwh"] == pytest.approx(coal["generation_gwh"].sum(), abs=1e-4)  # CSV: 6 decimals
+    assert row["price_per_mwh"] == pytest.approx(coal["revenue_musd"].sum() * 1000 / coal["generation_gwh"].sum(),
+                                                 abs=0.01)
+    assert row["duids"] == coal["duid"].nunique()
+    assert groups["generation_gwh"].sum() == pytest.approx(duids["generation_gwh"].sum(), abs=1e-4)
+
+
 def test_basic_auth_only_off_loopback(settings) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

@@ -181,8 +181,9 @@ def test_pivot_regroups_and_group_price_is_volume_weighted(app, artifacts: Path)
     assert {k["label"] for k in kids} <= {"NSW1", "QLD1", "SA1", "TAS1", "VIC1"} and len(kids) >= 2, kids
     gwh = sum(parse_number(k["generation_gwh"]) for k in kids)
     musd = sum(parse_number(k["revenue_musd"]) for k in kids)
-    assert parse_number(group["generation_gwh"]) == pytest.approx(gwh, abs=0.002 * len(kids))
-    assert parse_number(group["revenue_musd"]) == pytest.approx(musd, abs=0.002 * len(kids))
+    # shown to 2 decimals (issue 19 item 18): each shown figure is within 0.005 of its value
+    assert parse_number(group["generation_gwh"]) == pytest.approx(gwh, abs=0.005 * (len(kids) + 1))
+    assert parse_number(group["revenue_musd"]) == pytest.approx(musd, abs=0.005 * (len(kids) + 1))
     weighted = musd * 1000 / gwh
     shown = parse_number(group["price_per_mwh"])
     assert shown == pytest.approx(weighted, rel=0.01, abs=0.05), (group, kids)
