@@ -169,6 +169,23 @@ def browser_figures(warehouse: Path) -> dict[str, object]:
                     time.sleep(1.0)
                     switch.append(time.perf_counter() - t0)
             out["server RSS, 2 sessions after all tabs (MB)"] = server.memory_info().rss / 2**20
+            for ctx, _page in pages[1:]:
+                ctx.close()
+            # issue 19 item 5: 20 sessions opened (each walking to a second tab) and closed, then
+            # the server's RSS once Bokeh has discarded them (unused_session_lifetime, ~15-30 s)
+            before = server.memory_info().rss / 2**20
+            for _ in range(20):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                page.goto(url)
+                page.locator("canvas").first.wait_for(state="visible", timeout=60_000)
+                page.get_by_role("tab", name="Generation by Fuel", exact=True).click()
+                time.sleep(0.5)
+                ctx.close()
+            peak = server.memory_info().rss / 2**20
+            time.sleep(45)
+            out["server RSS before / after 20 open-close cycles / 45 s later (MB)"] = (
+                f"{before:.0f} / {peak:.0f} / {server.memory_info().rss / 2**20:.0f}")
             browser.close()
     finally:
         proc.terminate()

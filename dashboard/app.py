@@ -86,6 +86,22 @@ class NemApp:
         )
         if pn.state.curdoc is not None:
             pn.state.onload(self._start_polling)
+            if pn.state.curdoc.session_context is not None:
+                pn.state.on_session_destroyed(self._on_destroyed)
+
+    def _on_destroyed(self, _session_context) -> None:
+        """Let go of the session's tabs, charts and frames, and give the freed memory back to the OS
+        (issue 19 item 5: RSS grew with every session and never came down)."""
+        poll = getattr(self, "_poll", None)
+        if poll is not None:  # the event loop would keep calling it, and so keep the whole session alive
+            poll.stop()
+            self._poll = None
+        for slot in self.slots:
+            slot.objects = []
+        self.views = [None] * len(self.views)
+        self.page = None
+        release_memory()
+        logger.debug("session closed: its tabs released")
 
     def view(self, index: int) -> TabView:
         """The tab's view, built and filled before it is first shown (no placeholder to swap out)."""
@@ -100,7 +116,7 @@ class NemApp:
         self.view(event.new).ensure_fresh()
 
     def _start_polling(self) -> None:
-        pn.state.add_periodic_callback(self.poll, period=int(self.refresh_s * 1000))
+        self._poll = pn.state.add_periodic_callback(self.poll, period=int(self.refresh_s * 1000))
 
     def poll(self) -> bool:
         """Refresh the visible tab (and mark the others stale) when the warehouse has changed."""
@@ -118,6 +134,26 @@ class NemApp:
                 footer.object = text
             self.marker.visible = self.store.is_demo()
         return True
+
+
+_last_release = 0.0
+
+
+def release_memory(min_interval_s: float = 5.0) -> None:
+    """A full collection, then glibc's malloc_trim: CPython frees a closed session's objects, but
+    the allocator keeps the pages unless asked (at most every `min_interval_s`; a no-op elsewhere)."""
+    global _last_release
+    now = time.monotonic()
+    if now - _last_release < min_interval_s:
+        return
+    _last_release = now
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the collection alone
+        pass
 
 
 def warm_up(store: Store) -> float:
