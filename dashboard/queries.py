@@ -301,8 +301,7 @@ WHERE settlementdate > $day_start AND settlementdate <= $now
 GROUP BY region_id
 """
 
-# Records before today: the highest renewable share (overall and per hour of day, by interval
-# start), the lowest operational demand (TOTALDEMAND; NEM = the regions' sum) and the highest price.
+# Records before today: the highest renewable share, overall and per hour of day (by interval start).
 SHARE_RECORDS = """
 SELECT region_id, hour(settlementdate - INTERVAL 5 MINUTE) AS hour,
        max(share_pct) AS record_pct, arg_max(settlementdate, share_pct) AS record_at
@@ -311,39 +310,25 @@ WHERE settlementdate <= $day_start
 GROUP BY ALL ORDER BY 1, 2
 """
 
-DEMAND_PRICE_RECORDS = """
-WITH d AS (
-    SELECT settlementdate, region_id, total_demand_mw FROM region_demand WHERE settlementdate <= $day_start
-    UNION ALL
-    SELECT settlementdate, 'NEM', sum(total_demand_mw) FROM region_demand
-    WHERE settlementdate <= $day_start GROUP BY settlementdate HAVING count(*) = 5
-), p AS (
-    SELECT region_id, max(rrp) AS max_rrp, arg_max(settlementdate, rrp) AS max_rrp_at
-    FROM region_price WHERE settlementdate <= $day_start GROUP BY region_id
-)
-SELECT d.region_id, min(total_demand_mw) AS min_demand_mw, arg_min(settlementdate, total_demand_mw) AS min_demand_at,
-       any_value(p.max_rrp) AS max_rrp, any_value(p.max_rrp_at) AS max_rrp_at
-FROM d LEFT JOIN p USING (region_id)
-GROUP BY d.region_id
-"""
-
-# The same, for today so far (compared with the records above).
-TODAY_EXTREMES = """
+# The lowest operational demand (TOTALDEMAND; NEM = the five regions' sum) and the highest price
+# over ($after, $until]: today so far, or the history before today (the records).
+DEMAND_PRICE_EXTREMES = """
 WITH d AS (
     SELECT settlementdate, region_id, total_demand_mw FROM region_demand
-    WHERE settlementdate > $day_start AND settlementdate <= $now
+    WHERE settlementdate > $after AND settlementdate <= $until
     UNION ALL
     SELECT settlementdate, 'NEM', sum(total_demand_mw) FROM region_demand
-    WHERE settlementdate > $day_start AND settlementdate <= $now GROUP BY settlementdate HAVING count(*) = 5
+    WHERE settlementdate > $after AND settlementdate <= $until GROUP BY settlementdate HAVING count(*) = 5
 ), p AS (
     SELECT region_id, max(rrp) AS max_rrp, arg_max(settlementdate, rrp) AS max_rrp_at
-    FROM region_price WHERE settlementdate > $day_start AND settlementdate <= $now GROUP BY region_id
+    FROM region_price WHERE settlementdate > $after AND settlementdate <= $until GROUP BY region_id
 )
 SELECT d.region_id, min(total_demand_mw) AS min_demand_mw, arg_min(settlementdate, total_demand_mw) AS min_demand_at,
        any_value(p.max_rrp) AS max_rrp, any_value(p.max_rrp_at) AS max_rrp_at
 FROM d LEFT JOIN p USING (region_id)
 GROUP BY d.region_id
 """
+HISTORY_START = dt.datetime(1900, 1, 1)  # $after for "all the history before"
 
 # Prices today per region and for the NEM (demand-weighted across regions); VWAP weights by TOTALDEMAND.
 TODAY_PRICES = """

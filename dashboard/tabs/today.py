@@ -214,8 +214,9 @@ class TodayTab(TabView):
         self.flows.update(self.store.query(queries.FLOWS_NOW, {"now": now}), f"Flows now · {now:%H:%M}")
         self.at_limit.value = self.store.query(queries.TODAY_AT_LIMIT, window)
         self._tables(window, share)
-        extremes = self.store.query(queries.TODAY_EXTREMES, window)
-        history = self.store.query_settled(queries.DEMAND_PRICE_RECORDS, {"day_start": start})
+        extremes = self.store.query(queries.DEMAND_PRICE_EXTREMES, {"after": start, "until": now})
+        history = self.store.query_settled(queries.DEMAND_PRICE_EXTREMES,
+                                           {"after": queries.HISTORY_START, "until": start})
         records = record_rows(share, share_records, extremes, history)
         self.records.value = records
         new = records[records["flag"] == "new record"]

@@ -57,6 +57,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+PINNED_END = dt.datetime(2026, 1, 17)  # a Saturday, 00:00: "today" is the whole of Friday 16 January
+
+
+@pytest.fixture(scope="session")
+def pinned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-day simulated warehouse ending PINNED_END (the ordinary ingest), for the tests of
+    Today, Comparison and Price Analysis against the views: this week whole, last week partial,
+    a year earlier empty, a 7-day window with a previous period."""
+    from aemo_wh.demo import build_demo_warehouse
+
+    base = tmp_path_factory.mktemp("pinned_demo")
+    build_demo_warehouse(base, days=10, end=PINNED_END)
+    return base / "warehouse"
+
+
+@pytest.fixture(scope="session")
+def pinned_con(pinned_warehouse: Path) -> Iterator[object]:
+    from aemo_wh import views
+
+    con = views.connect(pinned_warehouse)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def server(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`aemo-wh dashboard` on a free port over the demo warehouse; yields its URL."""

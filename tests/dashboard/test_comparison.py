@@ -1,4 +1,5 @@
-"""The Comparison tab against the views (no browser), on a 10-day demo warehouse ending Saturday
+"""The Comparison tab against the views (no browser), on the pinned 10-day demo warehouse (conftest
+`pinned_warehouse`) ending Saturday
 2026-01-17 00:00: "this week" (Mon 12 Jan -> now) is whole, "last week" (5 Jan ->) only partly in
 the warehouse (it starts on the 7th), a year earlier has nothing."""
 
@@ -11,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aemo_wh import views
 from dashboard.components.periods import PRESETS, custom_period, preset_periods
 from dashboard.store import Store
 from dashboard.tabs.comparison import ComparisonTab, coverage_text
@@ -20,27 +20,11 @@ END = dt.datetime(2026, 1, 17)
 D = dt.datetime
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from aemo_wh.demo import build_demo_warehouse
-
-    base = tmp_path_factory.mktemp("comparison_demo")
-    build_demo_warehouse(base, days=10, end=END)
-    return base / "warehouse"
-
-
 @pytest.fixture()
-def tab(warehouse: Path) -> ComparisonTab:
-    t = ComparisonTab(Store(warehouse))
+def tab(pinned_warehouse: Path) -> ComparisonTab:
+    t = ComparisonTab(Store(pinned_warehouse))
     t.refresh()
     return t
-
-
-@pytest.fixture(scope="module")
-def con(warehouse: Path):
-    c = views.connect(warehouse)
-    yield c
-    c.close()
 
 
 def test_presets_pair_b_with_its_previous_corresponding_period() -> None:
@@ -58,11 +42,11 @@ def test_presets_pair_b_with_its_previous_corresponding_period() -> None:
     assert coverage_text(c, 2) == "full"
 
 
-def test_periods_side_by_side_equal_the_views(tab: ComparisonTab, con) -> None:
+def test_periods_side_by_side_equal_the_views(tab: ComparisonTab, pinned_con) -> None:
     tab.region.value = "SA1"
     metrics = tab.metrics.value.set_index("metric")
     for side, (start, end) in (("a", (D(2026, 1, 5), D(2026, 1, 10))), ("b", (D(2026, 1, 12), END))):
-        df = con.execute(
+        df = pinned_con.execute(
             "select p.rrp, d.total_demand_mw as demand from region_price p join region_demand d "
             "using (settlementdate, region_id) where region_id = 'SA1' and settlementdate > ? and settlementdate <= ?",
             [start, end]).df()
@@ -71,7 +55,7 @@ def test_periods_side_by_side_equal_the_views(tab: ComparisonTab, con) -> None:
             (df["rrp"] * df["demand"]).sum() / df["demand"].sum())
         assert metrics.loc["Negative-price hours", side] == pytest.approx((df["rrp"] < 0).sum() / 12)
         assert metrics.loc["Price p95", side] == pytest.approx(df["rrp"].quantile(0.95))
-        (share,) = con.execute(
+        (share,) = pinned_con.execute(
             "select 100 * sum(renewable_mw) / sum(demand_mw) from renewable_share where region_id = 'SA1' "
             "and settlementdate > ? and settlementdate <= ?", [start, end]).fetchall()[0]
         assert metrics.loc["Renewable share", side] == pytest.approx(share)
@@ -82,20 +66,20 @@ def test_periods_side_by_side_equal_the_views(tab: ComparisonTab, con) -> None:
     assert metrics.loc["Imports", "b"] > 0  # a region has imports and exports; the NEM has none
 
 
-def test_nem_fuel_mix_is_the_nem_stack_and_prices_are_volume_weighted(tab: ComparisonTab, con) -> None:
+def test_nem_fuel_mix_is_the_nem_stack_and_prices_are_volume_weighted(tab: ComparisonTab, pinned_con) -> None:
     tab.region.value = "NEM"
     fuels = tab.fuels.value.set_index("fuel")
-    stack = con.execute(
+    stack = pinned_con.execute(
         "select fuel_class, sum(mw) / 12 / 1000 as gwh from fuel_stack where region_id = 'NEM' "
         "and settlementdate > ? and settlementdate <= ? group by 1", [D(2026, 1, 12), END]).df().set_index("fuel_class")
     for fuel, gwh in stack["gwh"].items():
         assert fuels.loc[fuel, "b_gwh"] == pytest.approx(gwh), fuel
     assert "Transmission" not in fuels.index
-    (share,) = con.execute(
+    (share,) = pinned_con.execute(
         "select 100 * sum(renewable_mw) / sum(demand_mw) from renewable_share where region_id = 'NEM' "
         "and settlementdate > ? and settlementdate <= ?", [D(2026, 1, 12), END]).fetchall()[0]
     assert tab.metrics.value.set_index("metric").loc["Renewable share", "b"] == pytest.approx(share)
-    wind = con.execute(
+    wind = pinned_con.execute(
         "select f.mw, p.rrp from fuel_stack f join region_price p using (settlementdate, region_id) "
         "where f.fuel_class = 'Wind' and f.region_id <> 'NEM' and f.settlementdate > ? and f.settlementdate <= ?",
         [D(2026, 1, 12), END]).df()
@@ -105,7 +89,7 @@ def test_nem_fuel_mix_is_the_nem_stack_and_prices_are_volume_weighted(tab: Compa
     assert fuels.loc["Coal", "b_share"] == pytest.approx(100 * generating["Coal"] / generating.sum())
 
 
-def test_evening_waterfall_sums_to_the_change_in_the_evening_total(tab: ComparisonTab, con) -> None:
+def test_evening_waterfall_sums_to_the_change_in_the_evening_total(tab: ComparisonTab, pinned_con) -> None:
     tab.region.value = "VIC1"
     tab.evening.value = (18, 21)
     data = pd.DataFrame(dict(tab.waterfall.source.data))
@@ -116,7 +100,7 @@ def test_evening_waterfall_sums_to_the_change_in_the_evening_total(tab: Comparis
     assert np.allclose(fuels["top"] - fuels["bottom"], fuels["delta"])
 
     def evening_total(start: dt.datetime, end: dt.datetime) -> float:
-        df = con.execute(
+        df = pinned_con.execute(
             "select settlementdate, sum(mw) as mw from fuel_stack where region_id = 'VIC1' and settlementdate > ? "
             "and settlementdate <= ? and hour(settlementdate - interval 5 minute) between 18 and 20 group by 1",
             [start, end]).df()
@@ -136,12 +120,12 @@ def test_a_period_without_data_stays_empty(tab: ComparisonTab) -> None:
     assert tab.waterfall.label.visible  # "Both periods need data"
 
 
-def test_regions_and_stations_modes(tab: ComparisonTab, con) -> None:
+def test_regions_and_stations_modes(tab: ComparisonTab, pinned_con) -> None:
     tab.mode.value = "Regions"
     tab.regions.value = ["SA1", "VIC1"]
     table = tab.region_table.value.set_index("region_id")
     assert list(table.index) == ["SA1", "VIC1"]
-    demand = con.execute(
+    demand = pinned_con.execute(
         "select sum(total_demand_mw) / 12 / 1000 from region_demand where region_id = 'VIC1' and settlementdate > ? "
         "and settlementdate <= ?", [D(2026, 1, 12), END]).fetchall()[0][0]
     assert table.loc["VIC1", "demand_gwh"] == pytest.approx(demand)

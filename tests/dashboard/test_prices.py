@@ -1,5 +1,5 @@
-"""The Price Analysis tab against the views (no browser): a 9-day demo warehouse ending 2026-01-17
-00:00 (the 7-day window has a previous period of 2 days), and the real DispatchIS interval with
+"""The Price Analysis tab against the views (no browser): the pinned 10-day demo warehouse ending
+2026-01-17 00:00 (conftest `pinned_warehouse`; the 7-day window has a previous period of 3 days), and the real DispatchIS interval with
 its prices edited to administered / at-cap (tests/sql/test_market_views.py) for the status marks."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aemo_wh import views
 from dashboard.store import Store
 from dashboard.tabs.prices import PricesTab, band_labels, moving_average, parse_edges
 
@@ -20,28 +19,15 @@ START = END - dt.timedelta(days=7)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from aemo_wh.demo import build_demo_warehouse
-
-    base = tmp_path_factory.mktemp("prices_demo")
-    build_demo_warehouse(base, days=9, end=END)
-    return base / "warehouse"
-
-
-@pytest.fixture(scope="module")
-def tab(warehouse: Path) -> PricesTab:
-    t = PricesTab(Store(warehouse))
+def tab(pinned_warehouse: Path) -> PricesTab:
+    t = PricesTab(Store(pinned_warehouse))
     t.refresh()
     return t
 
 
 @pytest.fixture(scope="module")
-def prices(warehouse: Path) -> pd.DataFrame:
-    con = views.connect(warehouse)
-    try:
-        return con.execute("select settlementdate, region_id, rrp from region_price").df()
-    finally:
-        con.close()
+def prices(pinned_con) -> pd.DataFrame:
+    return pinned_con.execute("select settlementdate, region_id, rrp from region_price").df()
 
 
 def in_window(df: pd.DataFrame, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
@@ -68,7 +54,7 @@ def test_statistics_for_the_window_and_the_period_before(tab: PricesTab, prices:
         assert row["above_300_pct"] == pytest.approx(100 * (sa >= 300).mean())
 
 
-def test_bands_sum_to_100_and_revenue_ties_to_unit_revenue(tab: PricesTab, warehouse: Path,
+def test_bands_sum_to_100_and_revenue_ties_to_unit_revenue(tab: PricesTab, pinned_con,
                                                            prices: pd.DataFrame) -> None:
     import io
 
@@ -83,13 +69,9 @@ def test_bands_sum_to_100_and_revenue_ties_to_unit_revenue(tab: PricesTab, wareh
     in_band = vic[(vic["rrp"] >= 100) & (vic["rrp"] < 300)]
     row = table[(table["region_id"] == "VIC1") & (table["band"] == "$100 – $300")].iloc[0]
     assert row["intervals_pct"] == pytest.approx(100 * len(in_band) / len(vic))
-    con = views.connect(warehouse)
-    try:
-        revenue = con.execute(
-            "select settlementdate, sum(revenue_aud) as revenue from unit_revenue where region_id = 'VIC1' "
-            "and mw > 0 and settlementdate > ? and settlementdate <= ? group by 1", [START, END]).df()
-    finally:
-        con.close()
+    revenue = pinned_con.execute(
+        "select settlementdate, sum(revenue_aud) as revenue from unit_revenue where region_id = 'VIC1' "
+        "and mw > 0 and settlementdate > ? and settlementdate <= ? group by 1", [START, END]).df()
     band_revenue = revenue[revenue["settlementdate"].isin(in_band["settlementdate"])]["revenue"].sum()
     assert row["revenue_pct"] == pytest.approx(100 * band_revenue / revenue["revenue"].sum())
 

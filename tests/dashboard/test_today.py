@@ -1,5 +1,6 @@
-"""The Today tab's figures against the views (no browser), on a 3-day demo warehouse pinned to
-2026-01-17 00:00: "today" is then the whole of 16 January, with two days of history before it."""
+"""The Today tab's figures against the views (no browser), on the pinned 10-day demo warehouse
+(conftest `pinned_warehouse`, ending 2026-01-17 00:00): "today" is the whole of 16 January, with
+nine days of history before it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aemo_wh import views
 from dashboard.components.flows import NODES, arrows
 from dashboard.store import Store
 from dashboard.tabs.today import RENEWABLE_FUELS, TodayTab, day_start, record_rows
@@ -20,26 +20,10 @@ DAY = dt.datetime(2026, 1, 16)
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from aemo_wh.demo import build_demo_warehouse
-
-    base = tmp_path_factory.mktemp("today_demo")
-    build_demo_warehouse(base, days=3, end=END)
-    return base / "warehouse"
-
-
-@pytest.fixture(scope="module")
-def tab(warehouse: Path) -> TodayTab:
-    t = TodayTab(Store(warehouse))
+def tab(pinned_warehouse: Path) -> TodayTab:
+    t = TodayTab(Store(pinned_warehouse))
     t.refresh()
     return t
-
-
-@pytest.fixture(scope="module")
-def con(warehouse: Path):
-    c = views.connect(warehouse)
-    yield c
-    c.close()
 
 
 def shares_from_fuel_stack(con, where: str, params: list) -> pd.DataFrame:
@@ -58,20 +42,20 @@ def test_today_is_the_nem_day_of_the_newest_interval() -> None:
     assert day_start(dt.datetime(2026, 1, 17, 0, 5)) == END
 
 
-def test_cards_show_the_newest_price_and_its_status(tab: TodayTab, con) -> None:
-    rows = con.execute("select region_id, rrp, status from price_status where settlementdate = ?", [END]).fetchall()
+def test_cards_show_the_newest_price_and_its_status(tab: TodayTab, pinned_con) -> None:
+    rows = pinned_con.execute("select region_id, rrp, status from price_status where settlementdate = ?", [END]).fetchall()
     assert len(rows) == 5
     for region, rrp, status in rows:
         html = tab.cards.panes[region].object
         assert f"${abs(rrp):,.2f}" in html and f'data-status="{status}"' in html
 
 
-def test_renewable_share_now_and_records_recompute_from_fuel_stack(tab: TodayTab, con) -> None:
+def test_renewable_share_now_and_records_recompute_from_fuel_stack(tab: TodayTab, pinned_con) -> None:
     table = tab.share_table.value.set_index("region_id")
-    now = shares_from_fuel_stack(con, "settlementdate = ?", [END]).set_index("region_id")["share"]
-    history = shares_from_fuel_stack(con, "settlementdate <= ?", [DAY])
+    now = shares_from_fuel_stack(pinned_con, "settlementdate = ?", [END]).set_index("region_id")["share"]
+    history = shares_from_fuel_stack(pinned_con, "settlementdate <= ?", [DAY])
     record = history.groupby("region_id")["share"].max()
-    today = shares_from_fuel_stack(con, "settlementdate > ? and settlementdate <= ?", [DAY, END])
+    today = shares_from_fuel_stack(pinned_con, "settlementdate > ? and settlementdate <= ?", [DAY, END])
     for area in ("NEM", "NSW1", "QLD1", "SA1", "TAS1", "VIC1"):
         assert table.loc[area, "share_pct"] == pytest.approx(now[area])
         assert table.loc[area, "record_pct"] == pytest.approx(record[area])
@@ -87,8 +71,8 @@ def test_renewable_share_now_and_records_recompute_from_fuel_stack(tab: TodayTab
     assert pct["NEM"] == f"{now['NEM']:.0f}%"
 
 
-def test_today_so_far_prices_are_demand_weighted(tab: TodayTab, con) -> None:
-    df = con.execute(
+def test_today_so_far_prices_are_demand_weighted(tab: TodayTab, pinned_con) -> None:
+    df = pinned_con.execute(
         "select p.settlementdate, p.region_id, p.rrp, d.total_demand_mw as demand from region_price p "
         "join region_demand d using (settlementdate, region_id) where p.settlementdate > ? and p.settlementdate <= ?",
         [DAY, END]).df()
