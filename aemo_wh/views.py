@@ -74,12 +74,13 @@ def _apply_reference(con: duckdb.DuckDBPyConnection) -> None:
     if registry_files:
         src = "read_parquet(getvariable('duid_info_files'), union_by_name = true)"
         have = {r[0] for r in con.execute(f"describe select * from {src}").fetchall()}
-        # a registry published before `classification` was kept has no such column
+        # a registry published before `classification` / `storage_mwh` were kept has no such column
         classification = "classification" if "classification" in have else "cast(null as varchar) as classification"
+        storage = "storage_mwh" if "storage_mwh" in have else "cast(null as double) as storage_mwh"
         con.execute(
             "create or replace view _registry_base as select duid, station_name, region_id, participant, "
             "dispatch_type, fuel_source, technology, fuel_class, registered_capacity_mw, max_capacity_mw, "
-            f"{classification} from {src}"
+            f"{classification}, {storage} from {src}"
         )
     else:
         frame = workbook_frame()  # noqa: F841  (read by the replacement scan below)

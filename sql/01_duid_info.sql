@@ -17,7 +17,8 @@
 --           classify backfilled SCADA; utilisation counts a unit's capacity only in the intervals
 --           it reports SCADA, so retired units add nothing to today's fleet. classification is AEMO's
 --           (Scheduled / Semi-Scheduled / Non-Scheduled, footnote marks kept); demand_class says how
---           TOTALDEMAND counts the unit ('scheduled' | 'non-scheduled', see below).
+--           TOTALDEMAND counts the unit ('scheduled' | 'non-scheduled', see below). storage_mwh is the
+--           registration list's "Maximum storage capacity" (MWh; batteries only, null where not given).
 
 create or replace view _duid_info_calc as
 with
@@ -44,7 +45,8 @@ overrides as (
         any_value(fc.fuel_class) as fuel_class,
         any_value(try_cast(nullif(trim(o.registered_capacity_mw), '') as double)) as registered_capacity_mw,
         any_value(try_cast(nullif(trim(o.max_capacity_mw), '') as double)) as max_capacity_mw,
-        any_value(nullif(trim(o.classification), '')) as classification
+        any_value(nullif(trim(o.classification), '')) as classification,
+        any_value(try_cast(nullif(trim(o.storage_mwh), '') as double)) as storage_mwh
     from overrides_raw as o
     left join fuel_classes as fc on lower(trim(o.fuel_class)) = lower(fc.fuel_class) and fc.is_unit_class
     where coalesce(trim(o.duid), '') <> ''
@@ -58,6 +60,7 @@ history as (
         try_cast(h.registered_capacity_mw as double) as registered_capacity_mw,
         try_cast(h.max_capacity_mw as double) as max_capacity_mw,
         cast(null as varchar) as classification,  -- OpenNEM has none: demand_class infers it
+        cast(null as double) as storage_mwh,  -- nor storage
         true as is_historical
     from read_csv(getvariable('duid_history_file'), header = true, comment = '#', all_varchar = true) as h
     anti join _registry_base as r on r.duid = h.duid
@@ -82,6 +85,7 @@ final as (
         coalesce(o.registered_capacity_mw, b.registered_capacity_mw) as registered_capacity_mw,
         coalesce(o.max_capacity_mw, b.max_capacity_mw) as max_capacity_mw,
         coalesce(o.classification, b.classification) as classification,
+        coalesce(o.storage_mwh, b.storage_mwh) as storage_mwh,
         o.duid is not null as is_overridden,
         coalesce(b.is_historical, false) as is_historical
     from layered as b

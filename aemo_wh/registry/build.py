@@ -32,6 +32,7 @@ SCHEMA: dict[str, Any] = {
     "registered_capacity_mw": pl.Float64,
     "max_capacity_mw": pl.Float64,
     "classification": pl.String,
+    "storage_mwh": pl.Float64,
 }
 assert tuple(SCHEMA) == DUID_INFO_COLUMNS
 
@@ -66,6 +67,14 @@ def published_files(root: Path) -> list[str]:
     return read_manifest(root, "duid_info").paths(root)
 
 
+def _published_frame(files: list[str]) -> pl.DataFrame:
+    """The published table in SCHEMA; a column an older registry did not keep (classification,
+    storage_mwh) reads as null."""
+    frame = pl.read_parquet(files, allow_missing_columns=True)
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select(list(SCHEMA)).cast(SCHEMA)
+
+
 def load_duid_info(settings: Settings | None = None) -> pl.DataFrame:
     """duid_info as a polars DataFrame (columns as the `duid_info` view).
 
@@ -76,7 +85,7 @@ def load_duid_info(settings: Settings | None = None) -> pl.DataFrame:
     if settings is None:
         return workbook_frame()
     files = published_files(settings.warehouse_dir)
-    base = pl.read_parquet(files).select(list(SCHEMA)).cast(SCHEMA) if files else workbook_frame()
+    base = _published_frame(files) if files else workbook_frame()
     overrides = read_overrides(settings.path(settings.paths.overrides))
     if not overrides:
         return base

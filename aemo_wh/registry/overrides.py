@@ -16,7 +16,7 @@ from aemo_wh.registry.fuel import DISPATCH_TYPES, UNIT_FUEL_CLASSES, normalise_d
 from aemo_wh.registry.workbook import DUID_INFO_COLUMNS
 
 REGIONS = ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
-NUMERIC = ("registered_capacity_mw", "max_capacity_mw")
+NUMERIC = ("registered_capacity_mw", "max_capacity_mw", "storage_mwh")
 TEMPLATE_HEADER = ",".join(DUID_INFO_COLUMNS)
 
 

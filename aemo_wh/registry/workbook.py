@@ -33,6 +33,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "registered_capacity_mw": ("reg cap generation (mw)", "reg cap (mw)"),
     "max_capacity_mw": ("max cap generation (mw)", "max cap (mw)"),
     "classification": ("classification",),  # Scheduled / Semi-Scheduled / Non-Scheduled (footnote marks kept)
+    "storage_mwh": ("maximum storage capacity", "maximum storage capacity (mwh)"),  # batteries, MWh
 }
 REQUIRED = ("duid", "station_name", "region_id", "dispatch_type", "participant")
 
@@ -48,6 +49,7 @@ DUID_INFO_COLUMNS = (
     "registered_capacity_mw",
     "max_capacity_mw",
     "classification",
+    "storage_mwh",
 )
 
 
@@ -130,6 +132,7 @@ def read_workbook(path: Path) -> list[dict[str, Any]]:
                 "registered_capacity_mw": _number(get("registered_capacity_mw")),
                 "max_capacity_mw": _number(get("max_capacity_mw")),
                 "classification": _text(get("classification")),
+                "storage_mwh": _number(get("storage_mwh")),
             }
             if duid in out:
                 _merge(out[duid], row)
@@ -148,6 +151,6 @@ def _merge(first: dict[str, Any], again: dict[str, Any]) -> None:
     for key, value in again.items():
         if first.get(key) is None:
             first[key] = value
-    for key in ("registered_capacity_mw", "max_capacity_mw"):
+    for key in ("registered_capacity_mw", "max_capacity_mw", "storage_mwh"):
         if again.get(key) is not None and first.get(key) is not None:
             first[key] = max(first[key], again[key])

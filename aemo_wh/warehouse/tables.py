@@ -201,7 +201,7 @@ TRADING_PRICE = TableSpec(
 DUID_INFO = TableSpec(
     "duid_info", ("REGISTRY", "DUID_INFO"), ("duid",), None, 0, replace_only=True,
     columns=columns(
-        num="registered_capacity_mw max_capacity_mw",
+        num="registered_capacity_mw max_capacity_mw storage_mwh",
         text="duid station_name region_id participant dispatch_type fuel_source technology fuel_class classification",
         source_file=False,
     ),
