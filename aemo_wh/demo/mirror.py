@@ -181,6 +181,9 @@ def simulation_files(sim: Simulation, after: dt.datetime, meta: MirrorMeta) -> d
             net_interchange=-nettarget[i] + sim.loss_share[i], intermittent=sim.intermittent[i],
             metered=sim.metered[i], target=sim.target[i], losses=sim.mwlosses[i], marginal=sim.marginal[i],
             export_limit=sim.limits.export[i], import_limit=sim.limits.import_[i],
+            ss_available=None if sim.ss_available is None else sim.ss_available[i],
+            ss_cleared=None if sim.ss_cleared is None else sim.ss_cleared[i],
+            bdu={k: v[i] for k, v in sim.bdu.items()},
         )))  # fmt: skip
         out["tradingis"].append(writers.tradingis_file(ts, sim.price[i], sim.metered[i], sim.target[i], sim.mwlosses[i]))
         # Rooftop: the half hour ending ts is published 30 minutes later, if that is not after the end.

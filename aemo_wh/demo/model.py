@@ -96,8 +96,11 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
         duid_info.with_columns(
             classification=pl.col("classification") if "classification" in duid_info.columns else pl.lit(None, pl.String)
         )
+        .with_columns(
+            storage_mwh=pl.col("storage_mwh") if "storage_mwh" in duid_info.columns else pl.lit(None, pl.Float64)
+        )
         .select("duid", "region_id", "fuel_class", "dispatch_type", "registered_capacity_mw", "max_capacity_mw",
-                "classification")  # fmt: skip
+                "classification", "storage_mwh")  # fmt: skip
         .with_columns(
             capacity_mw=cap.clip(upper_bound=3000.0),
             role=pl.struct("fuel_class", "dispatch_type").map_elements(
@@ -117,7 +120,11 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
             & ~pl.col("duid").is_in(list(NOT_UNITS))
         )
         .unique("duid", keep="first")
-        .select("duid", "region_id", "role", "capacity_mw", "scheduled")
+        .with_columns(  # a battery the list gives no storage for: two hours at its capacity
+            storage_mwh=pl.when(pl.col("role").is_in(["bdu", "bat_gen", "bat_load"]))
+            .then(pl.coalesce(pl.when(pl.col("storage_mwh") > 0).then(pl.col("storage_mwh")), 2 * pl.col("capacity_mw")))
+        )
+        .select("duid", "region_id", "role", "capacity_mw", "scheduled", "storage_mwh")
         .with_columns(registered=pl.lit(True))
     )
     if df.height == 0:
@@ -126,7 +133,8 @@ def prepare_units(duid_info: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"{UNKNOWN_DUID} is in the registry; pick another unknown DUID")
     extra = pl.DataFrame(
         {"duid": [UNKNOWN_DUID], "region_id": ["NSW1"], "role": ["solar"],
-         "capacity_mw": [UNKNOWN_CAPACITY_MW], "scheduled": [False], "registered": [False]}
+         "capacity_mw": [UNKNOWN_CAPACITY_MW], "scheduled": [False], "storage_mwh": [None], "registered": [False]},
+        schema_overrides={"storage_mwh": pl.Float64},
     )  # fmt: skip
     return pl.concat([df, extra]).sort("duid")
 
@@ -152,6 +160,13 @@ class Simulation:
     dispatchable_load: np.ndarray  # (n, regions) load consumption incl. battery charging
     nonscheduled: np.ndarray  # (n, regions) MW of non-scheduled units: TOTALDEMAND = demand - this
     intermittent: np.ndarray  # (n, regions) wind + solar
+    # Semi-scheduled wind and solar, (n, regions, 2) with [..., 0] solar and [..., 1] wind: what the
+    # units could have run (UIGF: their output before curtailment) and what they were dispatched.
+    ss_available: np.ndarray | None = None
+    ss_cleared: np.ndarray | None = None
+    # Bidirectional units per region, (n, regions) each, NaN where a region has none: stored MWh at
+    # the interval's end and start, discharge and charge MW, and the MW available each way.
+    bdu: dict[str, np.ndarray] = field(default_factory=dict)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -284,6 +299,7 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
         net_import[:, REGIONS.index(lk.region_from)] -= metered[:, j]
     # Stage B: each region's flex covers exactly what its balance still needs.
     flex = demand + loss_share - net_import - inflex
+    uncurtailed = np.clip(out, 0.0, None)
     curtailed = _curtail(out, flex, flex_min, ri, roles, registered)
     flex = demand + loss_share - net_import - _by_region(out * load_sign * (~flex_m & registered), ri)
     shortfall = _peakers(out, flex, flex_cap, ri, roles, cap)
@@ -296,6 +312,9 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
     target = np.clip(metered + 12.0 * tnoise, limits.import_, limits.export)
     avail_units = np.where(np.isin(roles, ["solar", "wind"]), np.maximum(out, 0) * 1.05, cap * 0.95)
     gen_mask = ~np.isin(roles, ["bat_load", "pump", "load_other"])
+    semi = registered & units["scheduled"].to_numpy()
+    ss_available = np.stack([_by_region(uncurtailed * (is_(f) & semi), ri) for f in ("solar", "wind")], axis=-1)
+    ss_cleared = np.stack([_by_region(np.clip(out, 0, None) * (is_(f) & semi), ri) for f in ("solar", "wind")], axis=-1)
     return Simulation(
         times=times,
         units=units,
@@ -314,8 +333,38 @@ def simulate(units: pl.DataFrame, start: dt.datetime, end: dt.datetime, seed: in
         dispatchable_load=_by_region(np.where(load_sign < 0, out, np.minimum(out, 0) * -1) * registered, ri),
         intermittent=_by_region(out * (is_("solar") | is_("wind")) * registered, ri),
         nonscheduled=_by_region(out * load_sign * (registered & ~units["scheduled"].to_numpy()), ri),
+        ss_available=np.round(ss_available, 5),
+        ss_cleared=np.minimum(np.round(ss_cleared, 5), np.round(ss_available, 5)),
+        bdu=bdu_figures(out, units, ri),
         extras={"curtailed": curtailed, "shortfall": shortfall, "util": util},
     )
+
+
+def bdu_figures(out: np.ndarray, units: pl.DataFrame, ri: np.ndarray) -> dict[str, np.ndarray]:
+    """AEMO's regional BDU figures from the simulated bidirectional units: the stored energy starts
+    half full and follows charge x sqrt(round trip) and discharge / sqrt(round trip), kept within
+    [0, storage] (a day the plan would overfill simply stops counting at full)."""
+    n = out.shape[0]
+    m = (units["role"].to_numpy() == "bdu") & units["registered"].to_numpy()
+    storage = _by_region(np.broadcast_to(units["storage_mwh"].fill_null(0.0).to_numpy() * m, (1, len(m))), ri)[0]
+    cap = _by_region(np.broadcast_to(units["capacity_mw"].to_numpy() * m, (1, len(m))), ri)[0]
+    gen = _by_region(np.clip(out, 0, None) * m, ri)
+    load = _by_region(np.clip(-out, 0, None) * m, ri)
+    eff = np.sqrt(BATTERY_ROUND_TRIP)
+    step = (load * eff - gen / eff) * 5 / 60
+    energy = np.zeros((n, len(REGIONS)))
+    level = 0.5 * storage
+    for i in range(n):
+        level = np.clip(level + step[i], 0.0, storage)
+        energy[i] = level
+    initial = np.vstack([0.5 * storage[None, :], energy[:-1]]) if n else energy
+    none = storage <= 0
+    out_ = {"stored": energy, "initial": initial, "gen": gen, "load": load,
+            "min_avail": np.broadcast_to(0.95 * cap, (n, len(REGIONS))).copy(),
+            "max_avail": np.broadcast_to(0.95 * cap, (n, len(REGIONS))).copy()}  # fmt: skip
+    for v in out_.values():
+        v[:, none] = np.nan
+    return out_
 
 
 def net_demand_forecast(times: np.ndarray, units: pl.DataFrame) -> np.ndarray:

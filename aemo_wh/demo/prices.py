@@ -23,6 +23,11 @@ SPIKE_RATE = 0.004  # spike probability per interval at the height of a tight ev
 SPIKE_FLOOR = 300.0  # a spike's smallest price; its tail is Pareto-like towards the cap
 
 
+# Measured (seed 1 summer / seed 3 spring fortnights): with 3, 70-84 % of curtailed MWh fall at
+# prices below $20 and 7-22 % of mainland intervals are negative; with 1, 51-65 % and 6-18 %.
+CURTAIL_WEIGHT = 3.0
+
+
 def own_prices(util: np.ndarray, curtailed: np.ndarray, renewables: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """(n, regions) each region's offer-stack price before coupling.
 
@@ -50,9 +55,12 @@ def regional_prices(util: np.ndarray, curtailed: np.ndarray, renewables: np.ndar
     island = _islands(pair_bound | np.array([pair == ("TAS1", "VIC1") for pair in PAIRS]))
     weight = np.maximum(demand, 1.0)
     price = np.empty_like(own)
+    # Within an island one price is set by the marginal offer: a member curtailing wind or solar
+    # weighs CURTAIL_WEIGHT x its demand, so its bid mostly sets the island's price.
+    w_all = weight * np.where(curtailed > 0.5, CURTAIL_WEIGHT, 1.0)
     for label in range(k):
         members = island == label
-        w = weight * members
+        w = w_all * members
         pooled = (w * own / rel).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)
         price = np.where(members, pooled[:, None] * rel, price)
     # Spikes: rare, likelier on a tight evening, shared by the island of the region they start in.

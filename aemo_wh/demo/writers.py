@@ -162,6 +162,30 @@ class DispatchValues:
     marginal: Sequence[float]
     export_limit: Sequence[float]
     import_limit: Sequence[float]
+    ss_available: np.ndarray | None = None  # (regions, 2): solar, wind UIGF
+    ss_cleared: np.ndarray | None = None  # (regions, 2): solar, wind cleared MW
+    bdu: dict[str, np.ndarray] | None = None  # name -> (regions,), NaN where a region has no BDU
+
+
+_BDU_COLUMNS = {"stored": "BDU_ENERGY_STORAGE", "initial": "BDU_INITIAL_ENERGY_STORAGE", "gen": "BDU_CLEAREDMW_GEN",
+                "load": "BDU_CLEAREDMW_LOAD", "min_avail": "BDU_MIN_AVAIL", "max_avail": "BDU_MAX_AVAIL"}  # fmt: skip
+
+
+def _semi_scheduled(v: DispatchValues, i: int) -> dict[str, str]:
+    """REGIONSUM's semi-scheduled (UIGF, cleared, per fuel) and BDU fields of region i."""
+    if v.ss_available is None or v.ss_cleared is None:
+        return {"UIGF": number(v.intermittent[i] * 1.03), "SEMISCHEDULE_CLEAREDMW": number(v.intermittent[i])}
+    (sa, wa), (sc, wc) = v.ss_available[i], v.ss_cleared[i]
+    out = {
+        "UIGF": number(sa + wa), "SEMISCHEDULE_CLEAREDMW": number(sc + wc),
+        "SS_SOLAR_UIGF": number(sa), "SS_WIND_UIGF": number(wa), "SS_SOLAR_CLEAREDMW": number(sc),
+        "SS_WIND_CLEAREDMW": number(wc), "SS_SOLAR_COMPLIANCEMW": number(0.0), "SS_WIND_COMPLIANCEMW": number(0.0),
+        "SS_SOLAR_AVAILABILITY": number(sa), "SS_WIND_AVAILABILITY": number(wa),
+    }  # fmt: skip
+    for key, col in _BDU_COLUMNS.items():
+        x = (v.bdu or {}).get(key)
+        out[col] = "" if x is None or np.isnan(x[i]) else number(float(x[i]))  # blank like AEMO's TAS1 row
+    return out
 
 
 def dispatchis_file(ts: dt.datetime, v: DispatchValues) -> SourceFile:
@@ -188,8 +212,7 @@ def dispatchis_file(ts: dt.datetime, v: DispatchValues) -> SourceFile:
             "INITIALSUPPLY": number(d), "CLEAREDSUPPLY": number(d, 2),
             "TOTALINTERMITTENTGENERATION": number(v.intermittent[i]),
             "DEMAND_AND_NONSCHEDGEN": number(v.demand[i], 2),
-            "UIGF": number(v.intermittent[i] * 1.03), "SEMISCHEDULE_CLEAREDMW": number(v.intermittent[i]),
-            "SEMISCHEDULE_COMPLIANCEMW": number(0.0),
+            "SEMISCHEDULE_COMPLIANCEMW": number(0.0), **_semi_scheduled(v, i),
         }))  # fmt: skip
     body.append(formats.DISPATCHIS_I_ROWS["INTERCONNECTORRES"])
     for j, lk in enumerate(LINKS):

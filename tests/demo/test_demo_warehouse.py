@@ -214,3 +214,46 @@ def test_rooftop_view_uses_measurement_rows_only(demo_root: Path) -> None:
     energy = sum(measured.values()) / 2  # MWh: each half-hourly mean MW over half an hour
     assert len(view) == 6 * len(measured)
     assert abs(sum(view.values()) / 12 - energy) < 1e-6 * max(energy, 1.0)
+
+
+def test_curtailment_and_batteries_look_like_the_nem(demo_root: Path) -> None:
+    """REGIONSUM carries the model's per-fuel UIGF / cleared MW and BDU figures (issue 15)."""
+    import polars as pl
+
+    from aemo_wh import views
+    from aemo_wh.demo.mirror import load_units
+
+    con = views.connect(demo_root / "warehouse")
+    try:
+        total, low, worst = con.execute(
+            "select sum(curtailed_mwh), sum(curtailed_mwh) filter (where rrp < 20), max(cleared_mw - available_mw) "
+            "from curtailment"
+        ).fetchone()
+        assert total > 100 and worst <= 1e-6  # curtails, and never clears more than it could run
+        assert low / total > 0.6, "curtailment happens mostly at low or negative prices"
+        fuels = {r[0] for r in con.execute("select distinct fuel from curtailment").fetchall()}
+        assert fuels == {"Solar", "Wind"}  # the split era: no unsplit rows
+        # the split adds up to the unsplit UIGF AEMO also publishes
+        assert con.execute(
+            "select max(abs(ss_solar_uigf + ss_wind_uigf - uigf)) from dispatch_regionsum where intervention = 0"
+        ).fetchone()[0] < 1e-4
+        units = load_units()
+        bdu = units.filter(pl.col("role") == "bdu")
+        storage = dict(bdu.group_by("region_id").agg(pl.col("storage_mwh").sum()).iter_rows())
+        rows = con.execute(
+            "select region_id, min(stored_mwh), max(stored_mwh), max(abs(stored_mwh - initial_stored_mwh "
+            "- (cleared_load_mw * sqrt(0.85) - cleared_gen_mw / sqrt(0.85)) * 5 / 60)) "
+            "filter (where stored_mwh > 1 and stored_mwh < 0.99 * ?) from region_storage group by region_id",
+            [min(storage.values())],
+        ).fetchall()
+        assert {r[0] for r in rows} == set(storage) and "TAS1" not in storage
+        for region, lo, hi, step_error in rows:
+            assert 0 <= lo <= hi <= storage[region] + 1e-6, region
+            assert step_error is None or step_error < 1e-3, region  # energy follows the flows
+        nem = con.execute(
+            "select charge_price, discharge_price, discharged_mwh from battery_summary(?, ?) where level = 'nem'",
+            ["2000-01-01", "2100-01-01"],
+        ).fetchone()
+        assert nem[2] > 0 and nem[1] > nem[0]  # batteries buy low and sell high
+    finally:
+        con.close()
