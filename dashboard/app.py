@@ -26,7 +26,9 @@ TAB_CLASSES: list[type[TabView]] = [TodayTab]
 
 def register_tabs() -> None:
     """All tabs in order, Today first (imported here so `dashboard.app` stays cheap to import for tests)."""
+    from dashboard.tabs.batteries import BatteriesTab
     from dashboard.tabs.comparison import ComparisonTab
+    from dashboard.tabs.curtailment import CurtailmentTab
     from dashboard.tabs.generation import GenerationTab
     from dashboard.tabs.price_analysis import PriceAnalysisTab
     from dashboard.tabs.prices import PricesTab
@@ -35,7 +37,7 @@ def register_tabs() -> None:
     from dashboard.tabs.utilisation import UtilisationTab
 
     TAB_CLASSES[:] = [TodayTab, GenerationTab, UtilisationTab, TransmissionTab, PriceAnalysisTab, StationTab, PricesTab,
-                      ComparisonTab]
+                      ComparisonTab, CurtailmentTab, BatteriesTab]
 
 
 def footer_text(store: Store) -> str:

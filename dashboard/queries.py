@@ -564,3 +564,85 @@ FROM cumulative_price($start, $end)
 WHERE list_contains($regions, region_id)
 GROUP BY ALL ORDER BY 1, 2
 """
+
+# --- Curtailment (sql/20_curtailment.sql) ----------------------------------------------------
+# Mean curtailed MW per bucket = the bucket's summed interval totals / the intervals present.
+CURTAILMENT_SERIES = f"""
+SELECT {_BUCKET} AS settlementdate, region_id,
+       sum(curtailed_mw) / count(DISTINCT settlementdate) AS curtailed_mw,
+       100 * sum(curtailed_mw) / nullif(sum(available_mw), 0) AS rate_pct
+FROM curtailment
+WHERE list_contains($regions, region_id) AND {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# Per region and fuel, plus a fuel 'All' row per region (per-interval sums, so its peak is real).
+CURTAILMENT_TOTALS = f"""
+WITH w AS (
+    SELECT * FROM curtailment WHERE list_contains($regions, region_id) AND {_WINDOW}
+), rows AS (
+    SELECT region_id, fuel, available_mw, cleared_mw, curtailed_mw, rrp FROM w
+    UNION ALL
+    SELECT region_id, 'All', sum(available_mw), sum(cleared_mw), sum(curtailed_mw), any_value(rrp)
+    FROM w GROUP BY settlementdate, region_id
+)
+SELECT region_id, fuel,
+       sum(available_mw) * 5 / 60 / 1000 AS available_gwh,
+       sum(cleared_mw) * 5 / 60 / 1000 AS cleared_gwh,
+       sum(curtailed_mw) * 5 / 60 / 1000 AS curtailed_gwh,
+       100 * sum(curtailed_mw) / nullif(sum(available_mw), 0) AS rate_pct,
+       sum(curtailed_mw) FILTER (WHERE rrp < 0) * 5 / 60 / 1000 AS below_zero_gwh,
+       100 * coalesce(sum(curtailed_mw) FILTER (WHERE rrp < 0), 0) / nullif(sum(curtailed_mw), 0) AS below_zero_pct,
+       sum(curtailed_mw * rrp) / nullif(sum(curtailed_mw) FILTER (WHERE rrp IS NOT NULL), 0) AS curtailed_price,
+       max(curtailed_mw) AS peak_curtailed_mw
+FROM rows
+GROUP BY region_id, fuel ORDER BY region_id, fuel = 'All', fuel
+"""
+
+# Curtailed MWh per region in price bands [edge_i, edge_i+1): band 0 is below the first edge.
+CURTAILMENT_PRICE_BANDS = f"""
+SELECT region_id, len(list_filter($edges, lambda e: e <= rrp)) AS band, sum(curtailed_mwh) AS curtailed_mwh
+FROM curtailment
+WHERE list_contains($regions, region_id) AND {_WINDOW} AND rrp IS NOT NULL AND curtailed_mw > 0
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# --- Batteries (sql/21_batteries.sql) --------------------------------------------------------
+_BATTERY_REGION = "($region = 'NEM' OR region_id = $region)"
+
+BATTERY_SERIES = f"""
+WITH per AS (
+    SELECT settlementdate, sum(charge_mw) AS charge_mw, sum(discharge_mw) AS discharge_mw
+    FROM battery_flows WHERE {_BATTERY_REGION} AND {_WINDOW} GROUP BY 1
+), price AS (
+    SELECT settlementdate, avg(rrp) AS rrp
+    FROM region_price WHERE {_BATTERY_REGION} AND {_WINDOW} GROUP BY 1
+)
+SELECT {_BUCKET} AS settlementdate, avg(per.charge_mw) AS charge_mw, avg(per.discharge_mw) AS discharge_mw,
+       avg(price.rrp) AS rrp
+FROM per LEFT JOIN price USING (settlementdate)
+GROUP BY 1 ORDER BY 1
+"""
+
+BATTERY_STORAGE = f"""
+SELECT {_BUCKET} AS settlementdate, region_id, avg(stored_mwh) AS stored_mwh
+FROM region_storage
+WHERE {_BATTERY_REGION} AND {_WINDOW}
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+BATTERY_TIME_OF_DAY = f"""
+WITH per AS (
+    SELECT settlementdate, sum(charge_mw) AS charge_mw, sum(discharge_mw) AS discharge_mw
+    FROM battery_flows WHERE {_BATTERY_REGION} AND {_WINDOW} GROUP BY 1
+)
+SELECT strftime(time_bucket(to_minutes($slot), settlementdate - INTERVAL 5 MINUTE), '%H:%M') AS slot,
+       avg(charge_mw) AS charge_mw, avg(discharge_mw) AS discharge_mw
+FROM per GROUP BY 1 ORDER BY 1
+"""
+
+BATTERY_SUMMARY = """
+SELECT * FROM battery_summary($start, $end)
+WHERE $region = 'NEM' OR region_id = $region
+ORDER BY CASE level WHEN 'nem' THEN 0 WHEN 'region' THEN 1 ELSE 2 END, discharged_mwh DESC
+"""

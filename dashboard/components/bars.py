@@ -118,19 +118,23 @@ BAND_COLORS = ("#1565c0", "#42a5f5", "#80cbc4", "#66bb6a", "#d4e157", "#ffca28",
 
 
 class ShareBars(Chart):
-    """Shares (%) of up to len(BAND_COLORS) series stacked per category (e.g. price bands per region)."""
+    """Up to len(BAND_COLORS) series stacked per category: shares (%) of price bands per region, or
+    amounts (`unit`, e.g. GWh curtailed per region and fuel)."""
 
-    def __init__(self, height: int = 300, ylabel: str = "%") -> None:
+    def __init__(self, height: int = 300, ylabel: str = "%", unit: str = "%", fmt: str = "0.0",
+                 colors: tuple[str, ...] = BAND_COLORS) -> None:
         super().__init__(figure(x_range=FactorRange(), height=height, sizing_mode="stretch_width",
                                 tools="save", toolbar_location="above", title=""))
         self.figure.yaxis.axis_label = ylabel
         self.keys = [f"s{i}" for i in range(len(BAND_COLORS))]
         self.source = ColumnDataSource({"label": [], **{k: [] for k in self.keys}})
-        rs = self.figure.vbar_stack(self.keys, x="label", width=0.6, color=list(BAND_COLORS), source=self.source)
+        palette = [*colors, *BAND_COLORS][: len(self.keys)]
+        rs = self.figure.vbar_stack(self.keys, x="label", width=0.6, color=palette, line_alpha=0.0, source=self.source)
         self.items = [LegendItem(label=value(""), renderers=[r], visible=False) for r in rs]
         self.figure.add_layout(Legend(items=self.items, label_text_font_size="11px"), "right")
         self.hover = HoverTool(renderers=rs, tooltips=[("", "@label")])
         self.figure.add_tools(self.hover)
+        self.unit, self.fmt = unit, fmt
 
     def _clear(self) -> None:
         self.source.data = {"label": [], **{k: [] for k in self.keys}}
@@ -150,5 +154,6 @@ class ShareBars(Chart):
         for i, item in enumerate(self.items):
             item.visible = i < len(names)
             item.label = value(names[i] if i < len(names) else "")
-        self.hover.tooltips = [("", "@label")] + [(n, f"@{self.keys[i]}{{0.0}} %") for i, n in enumerate(names)]
+        self.hover.tooltips = [("", "@label")] + [(n, f"@{self.keys[i]}{{{self.fmt}}} {self.unit}")
+                                                  for i, n in enumerate(names)]
         self._shown(title)

@@ -84,3 +84,28 @@ class PriceCards:
         for region, pane in self.panes.items():
             row = cards[cards["region_id"] == region]
             pane.object = card_html(region, row.iloc[0] if not row.empty else None)
+
+
+def stat_html(title: str, value: str, note: str) -> str:
+    """A figure card: title, the value large, a one-line note."""
+    return (f'<div class="today-region">{title}</div><div class="today-price">{value}</div>'
+            f'<div class="today-change">{note}</div>')
+
+
+class StatCards:
+    """A row of figure cards with fixed titles (`panes[title]`), refilled by `update`."""
+
+    def __init__(self, titles: tuple[str, ...] | list[str], css_class: str, color: str = "#42a5f5") -> None:
+        self.panes = {t: pn.pane.HTML(stat_html(t, NO_VALUE, ""), css_classes=[css_class], stylesheets=[CARD_CSS],
+                                      margin=0) for t in titles}  # fmt: skip
+        self.row = pn.Row(
+            *(pmui.Paper(pane, elevation=2, width=170, margin=(5, 8),
+                         sx={"padding": "10px", "borderTop": f"4px solid {color}"}) for pane in self.panes.values()),
+            sizing_mode="stretch_width",
+        )
+
+    def update(self, values: dict[str, tuple[str, str]]) -> None:
+        """title -> (value, note); a title not given shows no value."""
+        for title, pane in self.panes.items():
+            value, note = values.get(title, (NO_VALUE, ""))
+            pane.object = stat_html(title, value, note)

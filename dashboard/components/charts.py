@@ -350,3 +350,87 @@ class DualAxisChart(Chart):
     def update(self, x: np.ndarray, mw: np.ndarray, rrp: np.ndarray, title: str) -> None:
         self.source.data = {"x": x, "mw": mw, "rrp": rrp}
         self._shown(title)
+
+
+class SeriesStackChart(Chart):
+    """Stacked areas of named series (curtailed MW per region, battery discharge above zero and
+    charging below it, stored MWh per region), gaps drawn as gaps, with an optional line on a
+    right-hand axis (the price). Values > 0 stack upwards, < 0 downwards, each in the key's colour."""
+
+    def __init__(self, keys: list[str] | tuple[str, ...], colors: dict[str, str], ylabel: str, height: int = 340,
+                 axis: TimeAxis | None = None, line_label: str | None = None, fmt: str = "0,0") -> None:
+        super().__init__(base_figure("", ylabel, height, x_range=axis.range if axis else None))
+        p = self.figure
+        self.keys = list(keys)
+        self.key = {k: f"s{i}" for i, k in enumerate(self.keys)}
+        self.fmt = fmt
+        self.line_label = line_label
+        self.areas = ColumnDataSource(self._empty_areas())
+        self.hover_source = ColumnDataSource(self._empty_hover())
+        palette = [colors.get(k, "#9e9e9e") for k in self.keys]
+        up = p.varea_stack(["p" + self.key[k] for k in self.keys], x="x", color=palette, fill_alpha=0.85,
+                           source=self.areas)
+        down = p.varea_stack(["n" + self.key[k] for k in self.keys], x="x", color=palette, fill_alpha=0.85,
+                             source=self.areas)
+        total = p.line(TIME, "total", source=self.hover_source, alpha=0)
+        p.y_range = DataRange1d(renderers=[*up, *down, total])
+        self.items = {k: LegendItem(label=k, renderers=[u, d], visible=False)
+                      for k, u, d in zip(self.keys, up, down, strict=True)}
+        legend = list(self.items.values())
+        if line_label:
+            line = p.line(TIME, "line", source=self.hover_source, color=theme.PRICE_COLOR, line_width=1.4,
+                          y_range_name="line")
+            p.extra_y_ranges = {"line": DataRange1d(renderers=[line])}
+            p.add_layout(LinearAxis(y_range_name="line", axis_label=line_label), "right")
+            self.line_item = LegendItem(label=line_label, renderers=[line], visible=False)
+            legend.append(self.line_item)
+        self.hover = HoverTool(renderers=[total], mode="vline", tooltips=[TIME_TIP], formatters={f"@{TIME}": "datetime"})
+        p.add_tools(self.hover)
+        p.add_layout(Legend(items=legend, click_policy="hide", label_text_font_size="11px"), "right")
+
+    def _empty_areas(self) -> dict[str, np.ndarray]:
+        cols = {"x": np.array([], dtype="datetime64[ns]")}
+        for k in self.keys:
+            cols["p" + self.key[k]] = cols["n" + self.key[k]] = np.array([])
+        return cols
+
+    def _empty_hover(self) -> dict[str, np.ndarray]:
+        return {TIME: np.array([], dtype="datetime64[ns]"), "total": np.array([]), "line": np.array([]),
+                **{self.key[k]: np.array([]) for k in self.keys}}
+
+    def _clear(self) -> None:
+        self.areas.data = self._empty_areas()
+        self.hover_source.data = self._empty_hover()
+        for item in self.items.values():
+            item.visible = False
+        if self.line_label:
+            self.line_item.visible = False
+
+    def update(self, wide: pd.DataFrame, title: str, line: pd.Series | None = None) -> None:
+        """`wide`: one column per key on the window's time grid (NaN rows = missing intervals);
+        `line`: the right-axis series on the same index."""
+        shown = [k for k in self.keys if k in wide.columns and wide[k].notna().any()]
+        if wide.empty or not shown:
+            self.message(NO_DATA)
+            return
+        present = wide[shown].notna().any(axis=1).to_numpy()
+        x = wide.index.to_numpy()
+        zeros = np.zeros(len(wide))
+        filled = {k: (wide[k].fillna(0.0).to_numpy() if k in shown else zeros) for k in self.keys}
+        parts = {"p" + self.key[k]: np.clip(filled[k], 0, None) for k in self.keys}
+        parts.update({"n" + self.key[k]: np.clip(filled[k], None, 0) for k in self.keys})
+        self.areas.data = gap_closed(x, parts, present)
+        gap = np.where(present, 0.0, np.nan)
+        hover = {TIME: x, "total": wide[shown].sum(axis=1, min_count=1).to_numpy(),
+                 "line": (line.reindex(wide.index).to_numpy() if line is not None else np.full(len(wide), np.nan))}
+        hover.update({self.key[k]: filled[k] + gap for k in self.keys})
+        self.hover_source.data = hover
+        tips = [TIME_TIP] + [(k, f"@{self.key[k]}{{{self.fmt}}}") for k in reversed(shown)]
+        if self.line_label and line is not None:
+            tips.append((self.line_label, "@line{0,0.00}"))
+        self.hover.tooltips = tips
+        for k, item in self.items.items():
+            item.visible = k in shown
+        if self.line_label:
+            self.line_item.visible = line is not None
+        self._shown(title)

@@ -6,6 +6,7 @@ Screenshots of every tab go to test-artifacts/dashboard/.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from pathlib import Path
@@ -25,6 +26,8 @@ TABS = [
     ("Station Analysis", "canvas"),
     ("Price Analysis", ".prices-stats .tabulator-row"),
     ("Comparison", ".comparison-metrics .tabulator-row"),
+    ("Curtailment", ".curtailment-table .tabulator-row"),
+    ("Batteries", ".battery-table .tabulator-row"),
 ]
 
 
@@ -364,6 +367,43 @@ def test_price_analysis_window_bands_and_a_figure_against_sql(app, demo: Path, a
     page.mouse.move(5, 5)
     time.sleep(1.0)
     page.screenshot(path=str(artifacts / "7b_price_analysis_24h.png"))
+    assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
+
+
+def test_curtailment_and_batteries_show_the_views_figures(app, demo: Path, artifacts: Path) -> None:
+    """Issue 15: the Curtailment headline's GWh and the Batteries card's discharged energy over the
+    7-day window (all of the demo) are the views' sums."""
+    from aemo_wh import views
+    from dashboard.tabs.batteries import energy_text
+
+    con = views.connect(demo / "warehouse")
+    try:
+        newest = con.execute("select max(settlementdate) from region_price").fetchall()[0][0]
+        window = [newest - dt.timedelta(days=7), newest]
+        (curtailed,) = con.execute("select coalesce(sum(curtailed_mwh), 0) / 1000 from curtailment "
+                                   "where settlementdate > ? and settlementdate <= ?", window).fetchall()[0]
+        (discharged,) = con.execute("select sum(discharge_mw) * 5 / 60 from battery_flows "
+                                    "where settlementdate > ? and settlementdate <= ?", window).fetchall()[0]
+    finally:
+        con.close()
+    page = app.page
+    open_tab(page, "Curtailment")
+    visible(page, ".curtailment-table .tabulator-row").first.wait_for()
+    wanted = f"{curtailed:,.1f} GWh curtailed"
+    wait_until(lambda: wanted in text_of(page, "curtailment-headline"), what=wanted)
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "9b_curtailment.png"))
+    open_tab(page, "Batteries")
+    visible(page, ".battery-table .tabulator-row").first.wait_for()
+    card = visible(page, ".battery-card .today-price").first  # the first card: Discharged
+    wait_until(lambda: card.inner_text().strip() == energy_text(discharged), what=energy_text(discharged))
+    visible(page, "text=SA1").first.click()
+    wait_until(lambda: visible(page, ".battery-table .tabulator-row").filter(has_text="NSW1").count() == 0,
+               what="only SA1 batteries")
+    page.mouse.move(5, 5)
+    time.sleep(1.0)
+    page.screenshot(path=str(artifacts / "9c_batteries_sa1.png"))
     assert [e for e in app.errors if "WebGL" not in e] == [], app.errors
 
 
