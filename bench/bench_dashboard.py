@@ -27,7 +27,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.dashboard.conftest import free_port, wait_http  # noqa: E402
 
 TABS = ["Today", "Generation by Fuel", "Capacity Utilisation", "Transmission", "Average Price Analysis",
-        "Station Analysis", "Price Analysis", "Comparison"]
+        "Station Analysis", "Price Analysis", "Comparison", "Curtailment", "Batteries"]
 
 
 def warehouse_path(args: argparse.Namespace, tmp: Path) -> Path:
@@ -119,6 +119,17 @@ def server_times(warehouse: Path) -> list[tuple[str, float, float]]:
         t0 = time.perf_counter()
         comparison.mode.value = mode
         rows.append((f"comparison mode -> {mode}", 1000 * (time.perf_counter() - t0), float("nan")))
+    for title, steps in (("Curtailment", (("window", "30 days"), ("regions", ["SA1", "VIC1"]), ("window", "7 days"))),
+                         ("Batteries", (("window", "30 days"), ("region", "SA1"), ("region", "NEM")))):
+        tab = next(cls for cls in TAB_CLASSES if cls.title == title)(store)
+        tab.refresh()
+        tab.__panel__().get_root(Document())
+        for name, value in steps:
+            widget = tab.window.preset if name == "window" else getattr(tab, name)
+            store.clear_cache()  # cold: the queries run
+            t0 = time.perf_counter()
+            widget.value = value
+            rows.append((f"{title.lower()} {name} -> {value}", 1000 * (time.perf_counter() - t0), float("nan")))
     return rows
 
 
