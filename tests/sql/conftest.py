@@ -36,9 +36,10 @@ def zip_text(path: Path) -> str:
 
 
 def d_rows(path: Path, report: str, subtype: str) -> list[dict[str, str]]:
-    """The D rows of one table of an AEMO CSV (inside a zip), as dicts by lower-cased column name."""
+    """The D rows of one table of an AEMO CSV (bare or inside a zip), as dicts by lower-cased column name."""
+    text = zip_text(path) if path.suffix.lower() == ".zip" else path.read_text()
     out, header = [], None
-    for row in csv.reader(io.StringIO(zip_text(path))):
+    for row in csv.reader(io.StringIO(text)):
         if row[0] == "I" and row[1] == report and row[2] == subtype:
             header = [c.lower() for c in row]
         elif row[0] == "I":

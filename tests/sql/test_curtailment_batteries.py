@@ -45,20 +45,6 @@ def con(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     c.close()
 
 
-def rows_of(path: Path, report: str, sub: str) -> list[dict[str, str]]:
-    if path.suffix.lower() == ".zip":
-        return d_rows(path, report, sub)
-    import csv
-
-    out, header = [], None
-    for row in csv.reader(path.read_text().splitlines()):
-        if row[0] == "I":
-            header = [c.lower() for c in row] if row[1:3] == [report, sub] else None
-        elif row[0] == "D" and header:
-            out.append(dict(zip(header, row, strict=False)))
-    return out
-
-
 def test_curtailment_split_era_hand_computed(con: duckdb.DuckDBPyConnection) -> None:
     got = {(r, f): (a, c, cu, mwh, p) for r, f, a, c, cu, mwh, p in con.execute(
         "select region_id, fuel, available_mw, cleared_mw, curtailed_mw, curtailed_mwh, rrp from curtailment "
@@ -85,7 +71,7 @@ def test_curtailment_unsplit_era_is_one_fuel(con: duckdb.DuckDBPyConnection) -> 
         "select region_id, fuel, available_mw, cleared_mw, curtailed_mw from curtailment "
         "where settlementdate = ? order by region_id", [dt.datetime(2019, 5, 16)]).fetchall()  # fmt: skip
     expected = {r["regionid"]: (float(r["uigf"]), float(r["semischedule_clearedmw"]))
-                for r in rows_of(UNSPLIT_2019, "DISPATCH", "REGIONSUM") if r["intervention"] == "0"}  # fmt: skip
+                for r in d_rows(UNSPLIT_2019, "DISPATCH", "REGIONSUM") if r["intervention"] == "0"}  # fmt: skip
     assert [(r[0], r[1]) for r in rows] == [(k, "Wind and solar") for k in sorted(expected)]
     sa = next(r for r in rows if r[0] == "SA1")
     assert sa[2:4] == (734.544, 733.122) and sa[4] == pytest.approx(1.422, abs=1e-9)
@@ -101,10 +87,10 @@ def expected_batteries(scada_path: Path, dispatch_path: Path) -> dict[str, tuple
     hist = pl.read_csv(Path(views.data_file("duid_history.csv")), comment_prefix="#", infer_schema=False)
     for r in hist.to_dicts():
         info.setdefault(r["duid"], r)
-    price = {r["regionid"]: float(r["rrp"]) for r in rows_of(dispatch_path, "DISPATCH", "PRICE")
+    price = {r["regionid"]: float(r["rrp"]) for r in d_rows(dispatch_path, "DISPATCH", "PRICE")
              if r["intervention"] == "0"}  # fmt: skip
     out: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    for r in rows_of(scada_path, "DISPATCH", "UNIT_SCADA"):
+    for r in d_rows(scada_path, "DISPATCH", "UNIT_SCADA"):
         u = info.get(r["duid"])
         if not u or not (u["dispatch_type"] == "bidirectional" or u["fuel_class"] in ("Battery", "Battery Charging")):
             continue
