@@ -11,6 +11,7 @@ import time
 import panel as pn
 import panel_material_ui as pmui
 from panel.io import hold
+from panel.util import edit_readonly
 
 from aemo_wh.log import get_logger
 from dashboard import theme
@@ -85,7 +86,9 @@ class NemApp:
             dark_theme=True,
             theme_toggle=True,
             theme_config=theme.THEME_CONFIG,
+            busy_indicator=None,
         )
+        unfollow_busy(self.page)
         if pn.state.curdoc is not None:
             pn.state.onload(self._start_polling)
             if pn.state.curdoc.session_context is not None:
@@ -136,6 +139,22 @@ class NemApp:
                 footer.object = text
             self.marker.visible = self.store.is_demo()
         return True
+
+
+def unfollow_busy(page: pmui.Page) -> None:
+    """Stop `page.busy` following the process-wide `pn.state.busy`, which pmui's Page binds at init.
+
+    Measured (14-day demo, one server): `pn.state` flips busy twice per browser event of *any*
+    session, and every Page ever built followed it; each flip re-walked that Page's whole document
+    (`_patch_datamodel_ref`), and the binding kept closed sessions' Pages alive. After a dozen
+    sessions a region click took 19 s of CPU; the test suite timed out. The indicator is off with it.
+    """
+    watchers = pn.state.param.watchers.get("busy", {}).get("value", [])
+    for watcher in list(watchers):
+        if getattr(getattr(watcher.fn, "__self__", None), "self", None) is page:
+            pn.state.param.unwatch(watcher)
+    with edit_readonly(page):
+        page.busy = False  # a plain value: the Page no longer holds the reference either
 
 
 _last_release = 0.0

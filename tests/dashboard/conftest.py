@@ -143,6 +143,29 @@ class PageProbe:
                 out.append(content["events"])
         return out
 
+    def acknowledged(self, mark: int, wanted) -> bool:
+        """True when a PATCH-DOC the browser sent after frame `mark` holds an event for which `wanted(event)`
+        is true and the server has answered it OK: the server has then applied it (Bokeh's protocol sends a
+        header, a metadata and a content frame per message; the server's OK names the header's msgid)."""
+        ids = set()
+        for i in range(max(mark, 2), len(self.sent)):
+            try:
+                content = json.loads(self.sent[i])
+                header = json.loads(self.sent[i - 2])
+            except ValueError:
+                continue
+            if (isinstance(content, dict) and isinstance(header, dict) and header.get("msgtype") == "PATCH-DOC"
+                    and any(wanted(e) for e in content.get("events", []))):
+                ids.add(header.get("msgid"))
+        for text in list(self.frames):
+            try:
+                header = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(header, dict) and header.get("msgtype") == "OK" and header.get("reqid") in ids:
+                return True
+        return False
+
     def _on_request(self, request) -> None:
         url = request.url
         if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):

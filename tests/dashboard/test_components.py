@@ -193,6 +193,32 @@ def test_every_tab_copes_with_an_empty_warehouse(tmp_path: Path) -> None:
     assert not store.is_demo()
 
 
+def test_a_session_page_neither_follows_the_process_busy_flag_nor_outlives_its_session(tmp_path: Path) -> None:
+    """pmui's Page binds `busy` to the process-wide `pn.state.busy`: every browser event of any session
+    then re-walked every Page ever built, and the binding kept closed sessions alive (a CI run timed out)."""
+    import gc
+    import weakref
+
+    import panel as pn
+
+    from dashboard.app import NemApp
+
+    (tmp_path / "warehouse").mkdir()
+    watchers = lambda: len(pn.state.param.watchers.get("busy", {}).get("value", []))  # noqa: E731
+    before = watchers()
+    app = NemApp(Store(tmp_path / "warehouse"))
+    assert watchers() == before
+    pn.state._add_busy_event("test-event")
+    try:
+        assert pn.state.busy and not app.page.busy
+    finally:
+        pn.state._remove_busy_event("test-event")
+    page = weakref.ref(app.page)
+    del app
+    gc.collect()
+    assert page() is None
+
+
 def test_a_region_switch_patches_the_charts_in_place(demo: Path) -> None:
     """Figures and renderers are built once per session; a switch only replaces data and legends."""
     from dashboard.tabs.generation import GenerationTab
