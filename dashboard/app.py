@@ -188,10 +188,16 @@ def warm_up(store: Store) -> float:
 
     t0 = time.perf_counter()
     app = NemApp(store)
-    app.page.get_root(Document())
+    built = [(app.page, app.page.get_root(Document()))]
     for index in range(1, len(TAB_CLASSES)):
-        app.view(index).__panel__().get_root(Document())
-    del app
+        layout = app.view(index).__panel__()
+        built.append((layout, layout.get_root(Document())))
+    # get_root registers each root in pn.state._views for good (a served session's roots leave on
+    # session destroy): without this the warm-up's whole page stayed in memory for the server's life
+    for viewable, root in built:
+        viewable._cleanup(root)
+        pn.state._views.pop(root.ref["id"], None)
+    del app, built
     # Move what start-up built (modules, views, caches: ~340k objects) out of the collector's sight: a
     # full collection over it paused a session's creation or a tab's first render by 200-260 ms once
     # every few sessions (measured on the 14-day demo; none in 24 tab opens after the freeze).

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import panel as pn
 import panel_material_ui as pmui
+from bokeh.model import Model
 from bokeh.models.widgets.tables import NumberFormatter
 
 NO_VALUE = "—"  # how every table shows "no value" (one sign everywhere, issue 19)
@@ -47,14 +48,20 @@ def make_table(
     page_size: int | None = 20,
     **params,
 ) -> pn.widgets.Tabulator:
-    """A read-only, sortable Tabulator; pagination only when the frame is longer than a page."""
+    """A read-only, sortable Tabulator; pagination only when the frame is longer than a page.
+
+    Bokeh formatter models are cloned: Tabulator registers a callback on each one, so a formatter
+    shared by module-level format dicts held every table of every session ever served (and put one
+    model in many documents).
+    """
+    formatters = {k: v.clone() if isinstance(v, Model) else v for k, v in (formatters or {}).items()}
     options = dict(
         disabled=True,
         selectable=False,
         show_index=False,
         layout="fit_data_table",
         sizing_mode="stretch_width",
-        formatters=formatters or {},
+        formatters=formatters,
         titles=titles or {},
         header_filters=header_filters or False,
     )

@@ -219,6 +219,25 @@ def test_a_session_page_neither_follows_the_process_busy_flag_nor_outlives_its_s
     assert page() is None
 
 
+def test_tables_do_not_share_formatter_models() -> None:
+    """Tabulator hangs a callback on each formatter model: a module-level format dict shared by every
+    session's table kept all those tables alive for the server's life (issue 19 item 5)."""
+    import gc
+    import weakref
+
+    from dashboard.components.tables import make_table, number
+
+    shared = {"mw": number(0)}
+    first = make_table(pd.DataFrame({"mw": [1.0]}), formatters=shared)
+    second = make_table(pd.DataFrame({"mw": [2.0]}), formatters=shared)
+    assert first.formatters["mw"] is not shared["mw"] and first.formatters["mw"] is not second.formatters["mw"]
+    assert first.formatters["mw"].format == "0,0" and first.formatters["mw"].nan_format == shared["mw"].nan_format
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None
+
+
 def test_a_region_switch_patches_the_charts_in_place(demo: Path) -> None:
     """Figures and renderers are built once per session; a switch only replaces data and legends."""
     from dashboard.tabs.generation import GenerationTab
