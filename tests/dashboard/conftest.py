@@ -82,10 +82,16 @@ def pinned_con(pinned_warehouse: Path) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def server(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the served dashboard's stdout and stderr go (its log file is logs/aemo_wh.log beside it)."""
+    return tmp_path_factory.mktemp("dashboard_server") / "server.out"
+
+
+@pytest.fixture(scope="session")
+def server(demo: Path, server_out: Path) -> Iterator[str]:
     """`aemo-wh dashboard` on a free port over the demo warehouse; yields its URL."""
     port = free_port()
-    scratch = tmp_path_factory.mktemp("dashboard_server")
+    scratch = server_out.parent
     env = {
         **os.environ,
         "AEMO_WH_CONFIG": str(scratch / "absent.toml"),
@@ -93,7 +99,7 @@ def server(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         "AEMO_WH_DASHBOARD_REFRESH_S": str(REFRESH_S),
     }
     env.pop("BOKEH_RESOURCES", None)
-    log = (scratch / "server.out").open("wb")
+    log = server_out.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "aemo_wh.cli", "dashboard", "--port", str(port), "--warehouse",
          str(demo / "warehouse")],
