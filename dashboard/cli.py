@@ -89,9 +89,10 @@ class _ClosedPageReplies(logging.Filter):
 def quiet_server_noise() -> None:
     """Keep the one log file about this product (issue 19 item 17).
 
-    Two messages said nothing an operator can act on: Bokeh's `reference already known` (a patch from the
-    page names a stylesheet model the server has; Bokeh made it a warning because it recovers, bokeh#12915)
-    and the closed-page replies above (Bokeh's warning, or asyncio's unretrieved WebSocketClosedError). Everything else from Bokeh and Tornado still reaches the log.
+    Three messages said nothing an operator can act on: Bokeh's `reference already known` (a patch from
+    the page names a stylesheet model the server has; Bokeh recovers, bokeh#12915) and the replies to a
+    closed page above, as Bokeh's warning or as asyncio's unretrieved WebSocketClosedError. Everything
+    else from Bokeh and Tornado still reaches the log.
     """
     from bokeh.util.warnings import BokehUserWarning
 
